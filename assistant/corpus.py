@@ -1,0 +1,203 @@
+"""Policy files as received → cleaned text → clauses with a human location label.
+
+The received text carries inline pinyin notes (`數(shù)`) and the reposting site's boilerplate;
+both are removed. Everything else keeps the wording as received, so quotes stay faithful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import cn2an
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.text import fold, to_simplified
+
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+# A note is a parenthesised lower-case syllable with a tone mark right after a Han character.
+PINYIN_NOTE = re.compile(rf"(?<=[\u4e00-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]+\)")
+# Lines the reposting website added: view counters, source/editor credits, URL, reposting notice.
+BOILERPLATE_LINE = re.compile(r"^(发布时间|浏览次数|政策来源|政策整理|转载请注明)|https?://|联政咨询")
+
+_NUMERAL = "一二三四五六七八九十"
+SECTION_HEAD = re.compile(rf"^([{_NUMERAL}]+)、(.+)$")
+ITEM_HEAD = re.compile(rf"^\(([{_NUMERAL}]+)\)(.*)$")
+GOAL_BULLET = re.compile(r"^-{2,}")
+CLOSING = re.compile(r"^本(意见|办法|政策|通知).*(施行|有效期)")
+
+
+class DocumentMeta(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_id: str
+    file: str
+    title: str
+    short_title: str
+    issuer: str
+    document_type: str
+    adopted_by: str
+    issued: date
+    published: date
+    in_force_from: date
+    in_force_until: date
+    repeals: str
+    department: str
+    department_full: str
+    repairs: dict[str, str] = {}
+    corrections: dict[str, str] = {}
+
+    def in_force_on(self, today: date) -> bool:
+        return self.in_force_from <= today <= self.in_force_until
+
+
+class Clause(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    clause_id: str
+    doc_id: str
+    kind: str  # notice | title | preamble | item | goal | closing
+    location: str  # e.g. 三、专项政策（二）, in Simplified
+    section: str  # section title in Simplified, "" outside the numbered sections
+    text: str  # as received, pinyin notes removed
+    search_text: str  # Simplified, folded, typos corrected, section context prepended
+    start: int  # offsets into Document.text
+    end: int
+
+
+class Document(BaseModel):
+    meta: DocumentMeta
+    text: str  # the cleaned document, as received otherwise
+    clauses: list[Clause]
+    pinyin_notes_removed: int
+    boilerplate_lines_removed: int
+
+
+def clean_lines(raw: str) -> tuple[list[str], int, int]:
+    """Strip pinyin notes and boilerplate lines; returns kept lines and both counts."""
+    without_notes, notes = PINYIN_NOTE.subn("", raw)
+    kept, dropped = [], 0
+    for line in without_notes.splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        if BOILERPLATE_LINE.search(to_simplified(line)):
+            dropped += 1
+            continue
+        kept.append(line)
+    return kept, notes, dropped
+
+
+def _search_text(text: str, context: str, corrections: dict[str, str]) -> str:
+    simplified = to_simplified(text)
+    for wrong, right in corrections.items():
+        simplified = simplified.replace(wrong, right)
+    return fold(f"{context} {simplified}" if context else simplified)
+
+
+def parse_document(meta: DocumentMeta, raw: str) -> Document:
+    for garbled, restored in meta.repairs.items():
+        raw = raw.replace(garbled, restored)
+    lines, notes, dropped = clean_lines(raw)
+    text = "\n".join(lines)
+    offsets, position = [], 0
+    for line in lines:
+        offsets.append(position)
+        position += len(line) + 1
+
+    clauses: list[Clause] = []
+    section_no, section_title, item_no = "", "", ""
+    item_first = 0
+    goal_count = 0
+
+    def add(kind: str, clause_id: str, location: str, first: int, last: int, context: str) -> None:
+        body = "\n".join(lines[first : last + 1])
+        clauses.append(
+            Clause(
+                clause_id=clause_id,
+                doc_id=meta.doc_id,
+                kind=kind,
+                location=location,
+                section=section_title,
+                text=body,
+                search_text=_search_text(body, context, meta.corrections),
+                start=offsets[first],
+                end=offsets[last] + len(lines[last]),
+            )
+        )
+
+    for index, line in enumerate(lines):
+        simplified = to_simplified(line)
+        if match := SECTION_HEAD.match(simplified):
+            section_no, section_title, item_no = match.group(1), match.group(2).strip(), ""
+            continue
+        if CLOSING.match(simplified):
+            section_no = section_title = item_no = ""
+            add("closing", "closing", "施行与有效期", index, index, "")
+            continue
+        if match := ITEM_HEAD.match(simplified):
+            item_no, item_first = match.group(1), index
+            location = f"{section_no}、{section_title}（{item_no}）"
+            add("item", _clause_id(section_no, item_no), location, index, index, section_title)
+            continue
+        item_location = f"{section_no}、{section_title}（{item_no}）"
+        if GOAL_BULLET.match(line) and item_no:
+            goal_count += 1
+            add("goal", f"{_clause_id(section_no, item_no)}.g{goal_count}", f"{item_location}目标{goal_count}",
+                index, index, section_title)
+            continue
+        if item_no and clauses and clauses[-1].kind == "item":
+            # A heading-only item such as "(一)指导思想" owns the paragraph under it.
+            clauses.pop()
+            add("item", _clause_id(section_no, item_no), item_location, item_first, index, section_title)
+            continue
+        if not section_no:
+            kind, location = _preamble_role(simplified)
+            if clauses and clauses[-1].kind == kind == "notice":
+                # The notice's addressee line and its body are one clause.
+                first = clauses.pop().start
+                add(kind, kind, location, offsets.index(first), index, "")
+            else:
+                add(kind, kind, location, index, index, "")
+            continue
+        raise ValueError(f"{meta.file}: line {index + 1} fits no part of the structure: {line[:40]}")
+
+    return Document(meta=meta, text=text, clauses=clauses,
+                    pinyin_notes_removed=notes, boilerplate_lines_removed=dropped)
+
+
+def _preamble_role(simplified: str) -> tuple[str, str]:
+    if simplified.startswith("各") or "印发给你们" in simplified:
+        return "notice", "印发通知"
+    if len(simplified) <= 60 and "意见" in simplified and not simplified.endswith("。"):
+        return "title", "标题"
+    return "preamble", "序言"
+
+
+def _clause_id(section_no: str, item_no: str) -> str:
+    return f"s{cn2an.cn2an(section_no, 'strict')}.i{cn2an.cn2an(item_no, 'strict')}"
+
+
+def content_hash(clauses: list[Clause]) -> str:
+    digest = hashlib.sha256()
+    for clause in clauses:
+        digest.update(f"{clause.doc_id}\x00{clause.clause_id}\x00{clause.search_text}\x00".encode())
+    return digest.hexdigest()
+
+
+def load_metadata(corpus_dir: Path) -> list[DocumentMeta]:
+    entries = yaml.safe_load((corpus_dir / "documents.yaml").read_text(encoding="utf-8")) or []
+    return [DocumentMeta.model_validate(entry) for entry in entries]
+
+
+@lru_cache(maxsize=4)
+def load_corpus(corpus_dir: Path) -> tuple[Document, ...]:
+    documents = []
+    for meta in load_metadata(corpus_dir):
+        raw = (corpus_dir / meta.file).read_text(encoding="utf-8")
+        documents.append(parse_document(meta, raw))
+    return tuple(documents)

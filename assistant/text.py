@@ -1,0 +1,60 @@
+"""Script detection and folding: the policy is matched on Simplified, replies go back in the user's script."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import StrEnum
+from functools import lru_cache
+
+import opencc
+
+
+class Script(StrEnum):
+    SIMPLIFIED = "zh-Hans"
+    TRADITIONAL = "zh-Hant"
+    ENGLISH = "en"
+
+
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_SPACES = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=2)
+def _converter(config: str) -> opencc.OpenCC:
+    return opencc.OpenCC(config)
+
+
+def to_simplified(text: str) -> str:
+    return _converter("t2s").convert(text)
+
+
+def to_traditional(text: str) -> str:
+    return _converter("s2t").convert(text)
+
+
+def detect_script(text: str) -> Script:
+    """English when there is no Chinese at all; Traditional when folding to Simplified
+    changes more characters than folding to Traditional does (shared characters count for neither)."""
+    han = _CJK.findall(text)
+    if not han:
+        return Script.ENGLISH if _LATIN_WORD.search(text) else Script.SIMPLIFIED
+    joined = "".join(han)
+    as_simplified = to_simplified(joined)
+    as_traditional = to_traditional(joined)
+    traditional_only = sum(a != b for a, b in zip(joined, as_simplified))
+    simplified_only = sum(a != b for a, b in zip(joined, as_traditional))
+    return Script.TRADITIONAL if traditional_only > simplified_only else Script.SIMPLIFIED
+
+
+def to_script(text: str, script: Script) -> str:
+    """Text we write in Simplified, rendered for the user; English text passes through."""
+    return to_traditional(text) if script is Script.TRADITIONAL else text
+
+
+def fold(text: str) -> str:
+    """Matching form: full-width to ASCII (NFKC), Simplified, lower case, single spaces."""
+    text = unicodedata.normalize("NFKC", text)
+    text = to_simplified(text)
+    return _SPACES.sub(" ", text).strip().lower()
