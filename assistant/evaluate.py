@@ -1,0 +1,119 @@
+"""`make eval`: the dev set through `policy-assistant batch`, scored as the eval README says,
+plus retrieval hit@1/hit@3 for BM25 alone, dense alone and the fusion."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from collections import defaultdict
+from pathlib import Path
+
+from assistant.config import REPO_ROOT
+from assistant.corpus import PINYIN_NOTE
+from assistant.text import to_simplified
+
+DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "dev_cases.jsonl"
+_QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+
+
+def fold_for_compare(text: str) -> str:
+    text = to_simplified(PINYIN_NOTE.sub("", text))
+    text = text.translate(str.maketrans({"（": "(", "）": ")", "，": ",", "％": "%", "：": ":"}))
+    text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
+    return _QUOTES_SPACES.sub("", text)
+
+
+def load_cases(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run_batch(cases: list[dict], today: str | None) -> dict[str, list[dict]]:
+    """Every turn of every case through the CLI, one session per case; replies grouped by case."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
+        for case in cases:
+            for turn_no, message in enumerate(case["turns"]):
+                handle.write(json.dumps({"id": f"{case['id']}#{turn_no}", "session": f"eval-{case['id']}",
+                                         "message": message}, ensure_ascii=False) + "\n")
+    command = [sys.executable, "-m", "assistant.cli"] + (["--today", today] if today else []) + ["batch", handle.name]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    replies: dict[str, list[dict]] = defaultdict(list)
+    for line in output.splitlines():
+        reply = json.loads(line)
+        replies[reply["id"].split("#")[0]].append(reply)
+    return replies
+
+
+def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
+    last = replies[-1]
+    amounts = [c.get("amount_yuan") for c in last.get("calculations", [])]
+    if case["kind"] == "out_of_scope":
+        return {"out_of_scope": last["status"] in {"not_found", "refused"} and not any(amounts)}
+    if case["kind"] == "calc":
+        expected = case["amount_yuan"]
+        if expected is None:
+            return {"calculation": not any(a and a > 0 for a in amounts)}
+        return {"calculation": any(a is not None and abs(a - expected) <= 1 for a in amounts)}
+    cited = [fold_for_compare(c["text"]) for c in last.get("citations", [])]
+    haystack = fold_for_compare(last["answer"]) + "".join(cited)
+    key = fold_for_compare(case["clause_key"])
+    facts = all(any(fold_for_compare(alt) in haystack for alt in group) for group in case["facts"])
+    return {"facts": facts, "citation": any(key in text for text in cited)}
+
+
+def retrieval_table(cases: list[dict]) -> dict[str, tuple[int, int, int]]:
+    from assistant.core import Assistant
+
+    retriever = Assistant().retriever
+    table = {}
+    facts = [c for c in cases if c["kind"] == "fact"]
+    for mode in ("bm25", "dense", "fusion"):
+        at1 = at3 = 0
+        for case in facts:
+            key = fold_for_compare(case["clause_key"])
+            hits = retriever.retrieve(case["turns"][-1], k=3, mode=mode).hits
+            found = [key in fold_for_compare(h.clause.text) for h in hits]
+            at1 += found[0]
+            at3 += any(found)
+        table[mode] = (at1, at3, len(facts))
+    return table
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.evaluate")
+    parser.add_argument("--cases", type=Path, default=DEV_CASES)
+    parser.add_argument("--today", default=None, help="passed to batch (default: the system date)")
+    parser.add_argument("--verbose", action="store_true", help="list every failed case")
+    args = parser.parse_args(argv)
+    if not args.cases.exists():
+        print(f"no dev cases at {args.cases}", file=sys.stderr)
+        return 2
+    cases = load_cases(args.cases)
+    replies = run_batch(cases, args.today)
+    totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for case in cases:
+        for metric, passed in score_case(case, replies[case["id"]]).items():
+            totals[metric][0] += passed
+            totals[metric][1] += 1
+            if not passed and args.verbose:
+                last = replies[case["id"]][-1]
+                print(f"FAIL {metric:13} {case['id']}: {case['turns'][-1]} → {last['status']}: "
+                      f"{last['answer'][:80]!r}")
+    print("\nReplies (dev set through `policy-assistant batch`)")
+    for metric in ("facts", "citation", "out_of_scope", "calculation"):
+        passed, total = totals.get(metric, [0, 0])
+        print(f"  {metric:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
+    print("\nRetrieval on the fact cases (clause_key in the retrieved clause)")
+    print(f"  {'mode':8} {'hit@1':>7} {'hit@3':>7}")
+    for mode, (at1, at3, total) in retrieval_table(cases).items():
+        print(f"  {mode:8} {at1 / total:7.1%} {at3 / total:7.1%}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

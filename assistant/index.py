@@ -1,0 +1,109 @@
+"""The dense side: clauses embedded into a Chroma collection, embedded client or server.
+
+Indexing is incremental by content hash: an unchanged clause is never embedded again."""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import time
+from dataclasses import dataclass
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from tqdm import tqdm
+
+from assistant.config import Settings
+from assistant.corpus import Clause, Document
+from assistant.embeddings import ChromaPolicyEmbedding, Embedder, LangChainPolicyEmbeddings
+
+EMBED_BATCH = 16
+
+
+@dataclass
+class IndexReport:
+    added: int
+    updated: int
+    removed: int
+    unchanged: int
+    seconds: float
+
+    @property
+    def embedded(self) -> int:
+        return self.added + self.updated
+
+    def summary(self) -> str:
+        return (f"index: {self.added} added, {self.updated} updated, {self.removed} removed, "
+                f"{self.unchanged} unchanged in {self.seconds:.1f} s")
+
+
+def chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_mode == "http":
+        return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                   settings=chroma_settings)
+    settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+    return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
+
+
+def clause_hash(clause: Clause, embedder: Embedder) -> str:
+    key = f"{embedder.fingerprint}\x00{clause.location}\x00{clause.search_text}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedder):
+    return client.get_or_create_collection(
+        name=settings.collection,
+        embedding_function=ChromaPolicyEmbedding(embedder),
+        metadata={"hnsw:space": "cosine"},
+    )
+
+
+def build_index(settings: Settings, documents: tuple[Document, ...], embedder: Embedder, *,
+                rebuild: bool = False, progress: bool = True,
+                client: chromadb.ClientAPI | None = None) -> IndexReport:
+    started = time.perf_counter()
+    client = client or chroma_client(settings)
+    if rebuild and settings.collection in [c.name for c in client.list_collections()]:
+        client.delete_collection(settings.collection)
+    collection = _collection(client, settings, embedder)
+
+    stored = collection.get(include=["metadatas"])
+    stored_hash = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], stored["metadatas"])}
+    wanted = {f"{c.doc_id}:{c.clause_id}": (c, doc.meta.title) for doc in documents for c in doc.clauses}
+
+    stale = [id_ for id_ in stored_hash if id_ not in wanted]
+    pending = [(id_, clause, title, clause_hash(clause, embedder)) for id_, (clause, title) in wanted.items()]
+    pending = [p for p in pending if stored_hash.get(p[0]) != p[3]]
+    updated = sum(1 for p in pending if p[0] in stored_hash)
+
+    if stale:
+        collection.delete(ids=stale)
+    bar = tqdm(total=len(pending), desc="embedding clauses", unit="clause", file=sys.stderr,
+               disable=not progress or not pending)
+    for start in range(0, len(pending), EMBED_BATCH):
+        batch = pending[start : start + EMBED_BATCH]
+        vectors = embedder.passages([clause.search_text for _, clause, _, _ in batch])
+        collection.upsert(
+            ids=[id_ for id_, *_ in batch],
+            embeddings=vectors,
+            documents=[clause.text for _, clause, _, _ in batch],
+            metadatas=[{"doc_id": clause.doc_id, "clause_id": clause.clause_id, "location": clause.location,
+                        "title": title, "kind": clause.kind, "content_hash": digest}
+                       for _, clause, title, digest in batch],
+        )
+        bar.update(len(batch))
+    bar.close()
+    return IndexReport(added=len(pending) - updated, updated=updated, removed=len(stale),
+                       unchanged=len(wanted) - len(pending), seconds=time.perf_counter() - started)
+
+
+def vector_store(settings: Settings, embedder: Embedder,
+                 client: chromadb.ClientAPI | None = None) -> Chroma:
+    """The dense side as a LangChain vector store, for our retriever and for any LangChain user."""
+    client = client or chroma_client(settings)
+    _collection(client, settings, embedder)
+    return Chroma(client=client, collection_name=settings.collection,
+                  embedding_function=LangChainPolicyEmbeddings(embedder),
+                  create_collection_if_not_exists=False)

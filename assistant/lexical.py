@@ -1,0 +1,102 @@
+"""The lexical side: jieba words over Simplified-folded text, scored with BM25.
+
+Also answers "how much of this question does the corpus know?", one of the signals that
+decide when the policy does not answer a question."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import jieba
+import jieba.posseg
+import numpy as np
+import yaml
+from rank_bm25 import BM25Okapi
+
+jieba.setLogLevel(logging.WARNING)
+
+from assistant.text import fold
+
+# Words that carry no topic: question forms, pronouns, politeness, generic verbs.
+STOPWORDS = frozenset("""
+的 了 吗 呢 吧 啊 呀 是 有 在 和 与 及 或 对 为 把 被 给 从 到 向 就 都 也 还 又 要 会 能 可 可以 可否
+什么 怎么 怎样 如何 多少 哪些 哪个 哪 几 几个 几次 吗 请问 请 问 一下 我 我们 你 你们 他 她 它 这 那 这个 那个
+多 少 个 些 么 呢 啥 咋 是否 有没有 能不能 可不可以 情况 问题 一个 一些 关于 方面 相关 东西
+what which how much many is are the a an of to for in on do does can could we i you our this that
+and or with about there any get be
+""".split())
+_TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
+
+
+class Tokenizer:
+    def __init__(self, userdict: Path, glossary: Path | None = None, cache_dir: Path | None = None) -> None:
+        self._jieba = jieba.Tokenizer()
+        if cache_dir:
+            # jieba caches its prefix dictionary; keep that with our other caches, not in /tmp.
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            self._jieba.tmp_dir = str(cache_dir)
+        self._jieba.load_userdict(str(userdict))
+        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self._glossary = _load_glossary(glossary) if glossary and glossary.exists() else {}
+        self.domain_terms = frozenset(
+            line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines() if line.strip()
+        )
+
+    def places(self, text: str) -> list[str]:
+        """Place names in the text (jieba's `ns` tag)."""
+        return [w.word for w in self._pos.cut(self.expand(text)) if w.flag == "ns"]
+
+    def expand(self, text: str) -> str:
+        """Appends the policy's terms for English words, so an English question shares words with it."""
+        folded = fold(text)
+        extra = [terms for phrase, terms in self._glossary.items()
+                 if re.search(rf"\b{re.escape(phrase)}\b", folded)]
+        return f"{folded} {' '.join(extra)}" if extra else folded
+
+    def tokens(self, text: str) -> list[str]:
+        words = self._jieba.cut_for_search(fold(text))
+        return [w for w in (w.strip() for w in words)
+                if w and w not in STOPWORDS and _TOKEN_OK.search(w)]
+
+    def query_tokens(self, text: str) -> list[str]:
+        return self.tokens(self.expand(text))
+
+
+@lru_cache(maxsize=2)
+def _load_glossary(path: Path) -> dict[str, str]:
+    return {str(k).lower(): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+
+
+class LexicalIndex:
+    def __init__(self, texts: list[str], tokenizer: Tokenizer) -> None:
+        self.tokenizer = tokenizer
+        corpus_tokens = [tokenizer.tokens(text) for text in texts]
+        self._bm25 = BM25Okapi(corpus_tokens)
+        documents = len(corpus_tokens)
+        frequency: dict[str, int] = {}
+        for tokens in corpus_tokens:
+            for token in set(tokens):
+                frequency[token] = frequency.get(token, 0) + 1
+        self._document_frequency = frequency
+        # Smoothed IDF; a word the corpus never uses weighs most of all.
+        self._unseen_idf = math.log(1 + (documents + 1) / 0.5)
+        self._idf = {t: math.log(1 + (documents + 1) / (f + 0.5)) for t, f in frequency.items()}
+
+    def scores(self, query_tokens: list[str]) -> np.ndarray:
+        return self._bm25.get_scores(query_tokens) if query_tokens else np.zeros(self._bm25.corpus_size)
+
+    def coverage(self, query_tokens: list[str]) -> float:
+        """IDF-weighted share of the question's words that occur in the corpus (0..1)."""
+        if not query_tokens:
+            return 0.0
+        unique = set(query_tokens)
+        total = sum(self._idf.get(t, self._unseen_idf) for t in unique)
+        known = sum(self._idf[t] for t in unique if t in self._idf)
+        return known / total if total else 0.0
+
+    def knows(self, token: str) -> bool:
+        return token in self._document_frequency

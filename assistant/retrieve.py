@@ -1,0 +1,112 @@
+"""Hybrid retrieval: BM25 ranks and dense ranks fused by reciprocal rank, plus the
+signals that decide whether the corpus answers the question at all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from langchain_chroma import Chroma
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document as LCDocument
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict
+
+from assistant.corpus import Clause, Document
+from assistant.lexical import LexicalIndex, Tokenizer
+
+Mode = Literal["fusion", "bm25", "dense"]
+RRF_K = 10  # a small corpus: ranks past ten carry almost nothing, so let the top ranks dominate
+# Places the corpus itself is about; any other place named makes the question another jurisdiction's.
+HOME_PLACES = ("杭州", "富阳", "浙江", "富春湾", "本区", "我区", "全省", "全市", "省", "市", "区")
+
+
+@dataclass
+class Hit:
+    clause: Clause
+    title: str
+    score: float
+    bm25_rank: int
+    dense_rank: int
+    cosine: float
+
+
+@dataclass
+class Retrieval:
+    hits: list[Hit]
+    in_scope: bool
+    signals: dict[str, float | bool | str] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    def __init__(self, documents: tuple[Document, ...], tokenizer: Tokenizer, store: Chroma) -> None:
+        self.clauses = [c for doc in documents for c in doc.clauses]
+        self.titles = {doc.meta.doc_id: doc.meta.title for doc in documents}
+        self.tokenizer = tokenizer
+        self.lexical = LexicalIndex([c.search_text for c in self.clauses], tokenizer)
+        self.store = store
+        self._position = {f"{c.doc_id}:{c.clause_id}": i for i, c in enumerate(self.clauses)}
+
+    def _dense_cosines(self, query: str) -> list[float]:
+        cosines = [0.0] * len(self.clauses)
+        for doc, distance in self.store.similarity_search_with_score(query, k=len(self.clauses)):
+            position = self._position.get(f"{doc.metadata['doc_id']}:{doc.metadata['clause_id']}")
+            if position is not None:
+                cosines[position] = 1.0 - distance
+        return cosines
+
+    def retrieve(self, query: str, k: int = 3, mode: Mode = "fusion") -> Retrieval:
+        query_tokens = self.tokenizer.query_tokens(query)
+        bm25 = self.lexical.scores(query_tokens)
+        cosines = self._dense_cosines(query) if mode != "bm25" else [0.0] * len(self.clauses)
+        bm25_order = sorted(range(len(self.clauses)), key=lambda i: -bm25[i])
+        dense_order = sorted(range(len(self.clauses)), key=lambda i: -cosines[i])
+        bm25_rank = {i: r for r, i in enumerate(bm25_order, start=1)}
+        dense_rank = {i: r for r, i in enumerate(dense_order, start=1)}
+
+        def fused(i: int) -> float:
+            if mode == "bm25":
+                return float(bm25[i])
+            if mode == "dense":
+                return cosines[i]
+            lexical = 1.0 / (RRF_K + bm25_rank[i]) if bm25[i] > 0 else 0.0
+            return lexical + 1.0 / (RRF_K + dense_rank[i])
+
+        order = sorted(range(len(self.clauses)), key=lambda i: -fused(i))
+        hits = [Hit(self.clauses[i], self.titles[self.clauses[i].doc_id], fused(i), bm25_rank[i],
+                    dense_rank[i], cosines[i]) for i in order[:k]]
+        signals = self._signals(query, query_tokens, cosines)
+        return Retrieval(hits=hits, in_scope=bool(signals["in_scope"]), signals=signals)
+
+    def _signals(self, query: str, query_tokens: list[str], cosines: list[float]) -> dict:
+        """No single cosine decides (e5 scores bunch together): domain words, how much of the
+        question the corpus knows, how far the best clause stands out, and foreign places."""
+        expanded = self.tokenizer.expand(query)
+        domain_hit = next((t for t in self.tokenizer.domain_terms if t in expanded), "")
+        coverage = self.lexical.coverage(query_tokens)
+        ranked = sorted(cosines, reverse=True)
+        margin = ranked[0] - sum(ranked) / len(ranked) if ranked and ranked[0] else 0.0
+        foreign = next((place for place in self.tokenizer.places(query)
+                        if not any(h in place for h in HOME_PLACES) and not self.lexical.knows(place)), "")
+        in_scope = not foreign and (bool(domain_hit) or coverage >= 0.6
+                                    or (coverage >= 0.35 and margin >= 0.035))
+        return {"in_scope": in_scope, "domain_term": domain_hit, "coverage": round(coverage, 3),
+                "dense_margin": round(margin, 4), "foreign_place": foreign}
+
+
+class PolicyRetriever(BaseRetriever):
+    """The fused retriever for LangChain users: documents carry location, title and doc id."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    hybrid: HybridRetriever
+    k: int = 3
+    mode: Mode = "fusion"
+
+    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+                                ) -> list[LCDocument]:
+        return [LCDocument(page_content=hit.clause.text,
+                           metadata={"doc_id": hit.clause.doc_id, "clause_id": hit.clause.clause_id,
+                                     "location": hit.clause.location, "title": hit.title,
+                                     "score": hit.score})
+                for hit in self.hybrid.retrieve(query, self.k, self.mode).hits]
