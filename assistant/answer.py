@@ -8,7 +8,7 @@ import re
 from datetime import date
 
 from assistant.contract import Citation
-from assistant.corpus import DocumentMeta
+from assistant.corpus import Clause, DocumentMeta
 from assistant.lexical import Tokenizer
 from assistant.retrieve import Hit
 from assistant.text import Script, to_simplified, to_traditional
@@ -26,10 +26,14 @@ def quote_for(text: str, script: Script) -> str:
     return to_traditional(text) if script is Script.TRADITIONAL else to_simplified(text)
 
 
+def cite(clause: Clause, title: str, script: Script) -> Citation:
+    location = to_traditional(clause.location) if script is Script.TRADITIONAL else clause.location
+    return Citation(source=quote_for(title, script), doc_id=clause.doc_id, location=location,
+                    text=quote_for(clause.text, script))
+
+
 def citation(hit: Hit, script: Script) -> Citation:
-    location = to_traditional(hit.clause.location) if script is Script.TRADITIONAL else hit.clause.location
-    return Citation(source=quote_for(hit.title, script), doc_id=hit.clause.doc_id, location=location,
-                    text=quote_for(hit.clause.text, script))
+    return cite(hit.clause, hit.title, script)
 
 
 def cited_hits(hits: list[Hit]) -> list[Hit]:

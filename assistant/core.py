@@ -6,10 +6,14 @@ import logging
 from datetime import date
 from functools import cached_property
 
+from calculators import get_rule
+
 from assistant import answer, guard
 from assistant.config import Settings, get_settings
 from assistant.contract import Reply, Status
 from assistant.corpus import Document, load_corpus
+from assistant.calc_reply import outcome_text, to_contract
+from assistant.dialogue import Dialogue, Outcome
 from assistant.embeddings import Embedder
 from assistant.index import IndexReport, build_index, chroma_client, vector_store
 from assistant.lexical import Tokenizer
@@ -61,6 +65,10 @@ class Assistant:
         return HybridRetriever(self.documents, self.tokenizer, store)
 
     @cached_property
+    def dialogue(self) -> Dialogue:
+        return Dialogue()
+
+    @cached_property
     def sessions(self) -> SessionStore:
         return SessionStore(self.settings.sessions_db, self.settings.session_ttl_seconds)
 
@@ -90,9 +98,36 @@ class Assistant:
         if guard.refusal_reason(message):
             return Reply(id=request_id, session=session, status=Status.REFUSED,
                          answer=to_script(guard.refusal_text(script), script))
-        reply = self._answer_question(session, message, today, script)
+        state = self.sessions.load(session)
+        outcome = self.dialogue.turn(state, message, script)
+        if outcome:
+            reply = self._calculator_reply(session, outcome, today, script)
+        else:
+            reply = self._answer_question(session, message, today, script)
+        self.sessions.save(session, state)
         reply.id = request_id
         return reply
+
+    def _calculator_reply(self, session: str, outcome: Outcome, today: date, script: Script) -> Reply:
+        status = {"calculated": Status.CALCULATED, "not_eligible": Status.NOT_ELIGIBLE,
+                  "needs_info": Status.NEEDS_INFO, "error": Status.ERROR}[outcome.kind]
+        locations = dict.fromkeys(get_rule(item).clause for item in outcome.items)
+        citations = [] if status is Status.ERROR else [
+            answer.cite(clause, title, script) for clause, title in map(self.clause_at, locations)]
+        return Reply(
+            session=session, status=status, answer=to_script(outcome_text(outcome, script), script),
+            citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
+            follow_up=to_script(outcome.follow_up, script) if outcome.follow_up else None,
+            warnings=self.warnings_for({c.doc_id for c in citations}, today, script),
+        )
+
+    def clause_at(self, location: str):
+        """The clause a calculator rule cites, with its document title."""
+        for document in self.documents:
+            for clause in document.clauses:
+                if clause.location == location:
+                    return clause, document.meta.title
+        raise LookupError(f"no clause at {location}")
 
     def _answer_question(self, session: str, message: str, today: date, script: Script) -> Reply:
         retrieval = self.retriever.retrieve(message, k=self.settings.top_k)

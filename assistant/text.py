@@ -31,7 +31,8 @@ def to_simplified(text: str) -> str:
 
 
 def to_traditional(text: str) -> str:
-    return _converter("s2t").convert(text)
+    # Taiwan character forms (為, not 爲) match the received policy text; no phrase rewriting.
+    return _converter("s2tw").convert(text)
 
 
 def detect_script(text: str) -> Script:

@@ -1,0 +1,63 @@
+"""Calculator outcomes in words and in the contract's calculation shape."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from calculators import Calculation, format_yuan, get_rule
+
+from assistant.contract import CalculationOut
+from assistant.dialogue import Outcome
+from assistant.text import Script
+
+
+def _plain(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def to_contract(calc: Calculation) -> CalculationOut:
+    return CalculationOut(
+        item=calc.item, title=calc.title, eligible=calc.eligible,
+        amount_yuan=_plain(calc.amount_yuan), cap_yuan=_plain(calc.cap_yuan),
+        inputs={name: _plain(value) for name, value in calc.inputs.items()},
+        formula=calc.formula, clause=calc.clause, notes=list(calc.notes),
+        cap_applied=calc.cap_applied, reason=calc.reason,
+    )
+
+
+def _line(calc: Calculation, script: Script) -> str:
+    english = script is Script.ENGLISH
+    title = get_rule(calc.item).title_en if english else calc.title
+    if calc.amount_yuan is None:
+        return (f"{title}: the policy sets no amount for this item. {calc.formula}" if english
+                else f"{title}：政策未规定具体金额。{calc.formula}")
+    if not calc.eligible:
+        return (f"{title}: not eligible — {calc.reason}" if english
+                else f"{title}：不符合条件——{calc.reason}")
+    capped = (" (the cap applies)" if english else "（已按上限计算）") if calc.cap_applied else ""
+    if english:
+        return (f"{title}: {calc.amount_yuan:,.2f} yuan ({format_yuan(calc.amount_yuan)}){capped}.\n"
+                f"Formula: {calc.formula}")
+    return f"{title}：可获{format_yuan(calc.amount_yuan)}{capped}。\n计算过程：{calc.formula}"
+
+
+def outcome_text(outcome: Outcome, script: Script) -> str:
+    english = script is Script.ENGLISH
+    if outcome.kind == "needs_info":
+        rule = get_rule(outcome.items[0])
+        title = rule.title_en if english else rule.title
+        return (f"To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
+                else f"计算“{title}”还需要一项信息：{outcome.follow_up}")
+    if outcome.kind == "error":
+        again = f" {outcome.follow_up}" if outcome.follow_up else ""
+        return f"{outcome.message}{again}"
+    lead = ("Estimate under section 三、专项政策 of the policy:" if english
+            else "按政策“三、专项政策”测算：")
+    lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
+    open_conditions = [note.removeprefix("待确认：") for calc in outcome.calculations
+                       for note in calc.notes if note.startswith("待确认")]
+    if open_conditions:
+        lines.append("Conditions to confirm (in the policy's words):" if english else "以上金额还需确认以下条件：")
+        lines.extend(f"· {condition}" for condition in open_conditions)
+    return "\n".join(lines)

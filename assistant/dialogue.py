@@ -1,0 +1,132 @@
+"""Calculator turns: pick the item, read its inputs, ask for what is missing, compute.
+
+The session keeps one pending item while a follow-up question is open, and the last item
+talked about, so "那如果是500万呢" continues where the user was."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from calculators import (Calculation, CalculatorError, compute, get_rule, load_rulebook, match_items,
+                         missing_inputs)
+
+from assistant.amounts import Amount, AmountError, find_amounts, validate_amount
+from assistant.slots import choice_inputs, fill_answer, money_inputs
+from assistant.text import Script, fold
+
+# Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
+CALCULATE = re.compile(r"怎么算|如何算|如何计算|算一下|算算|帮我算|计算|测算|calculate|compute|work out")
+
+
+@dataclass
+class Outcome:
+    """What the calculator side decided for one turn."""
+
+    kind: str  # calculated | not_eligible | needs_info | error
+    items: list[str]
+    calculations: list[Calculation] = field(default_factory=list)
+    follow_up: str | None = None
+    message: str | None = None
+
+
+def _overlapping(item: str) -> list[str]:
+    for overlap in load_rulebook().overlaps:
+        if item in overlap.items and overlap.assess_together:
+            return list(overlap.items)
+    return [item]
+
+
+def _read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, Any]:
+    rule = get_rule(item)
+    inputs: dict[str, Any] = choice_inputs(rule, message)
+    after_tier = bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
+    inputs.update(money_inputs(rule, amounts, has_previous_tier=after_tier))
+    return inputs
+
+
+def _usable(amounts: list[Amount]) -> list[Amount]:
+    return [a for a in amounts if not a.unit_missing or len(amounts) == 1]
+
+
+class Dialogue:
+    def turn(self, state: dict[str, Any], message: str, script: Script) -> Outcome | None:
+        """None when this is not a calculator turn: the question goes to retrieval."""
+        items = match_items(fold(message))
+        amounts = _usable(find_amounts(message))
+        pending = state.get("pending")
+        if pending and (not items or pending["item"] in items):
+            outcome = self._continue(state, pending, message, amounts, script)
+            if outcome:
+                return outcome
+        state.pop("pending", None)
+        if not items and amounts and state.get("last_item"):
+            items = [state["last_item"]]  # a bare "那500万呢" follows up on the item last talked about
+        if not items:
+            return None
+        if not amounts and not CALCULATE.search(fold(message)):
+            state["last_item"] = items[0]
+            return None
+        return self._start(state, items[0], message, amounts, script)
+
+    def _start(self, state: dict, item: str, message: str, amounts: list[Amount], script: Script) -> Outcome:
+        problem = self._invalid_amount(amounts, script)
+        if problem:
+            return Outcome("error", [item], message=problem)
+        group = _overlapping(item)
+        inputs = {other: _read_inputs(other, message, amounts) for other in group}
+        # Of items assessed together, lead with one the message gives every input for.
+        complete = [other for other in group if not missing_inputs(other, inputs[other])]
+        lead = item if item in complete or not complete else complete[0]
+        state["last_item"] = lead
+        return self._compute_or_ask(state, lead, inputs[lead], script, others=inputs)
+
+    def _continue(self, state: dict, pending: dict, message: str, amounts: list[Amount],
+                  script: Script) -> Outcome | None:
+        rule = get_rule(pending["item"])
+        asked = rule.input(pending["asking"])
+        problem = self._invalid_amount(amounts, script) if asked.kind == "money" else None
+        if problem:
+            return Outcome("error", [rule.id], message=problem, follow_up=pending.get("question"))
+        value = fill_answer(asked, message, amounts)
+        if value is None:
+            return None  # not an answer to the open question: the user changed the topic
+        inputs = {**pending["inputs"], asked.name: value}
+        inputs.update({k: v for k, v in choice_inputs(rule, message).items() if k not in inputs})
+        return self._compute_or_ask(state, rule.id, inputs, script)
+
+    def _compute_or_ask(self, state: dict, item: str, inputs: dict[str, Any], script: Script,
+                        others: dict[str, dict[str, Any]] | None = None) -> Outcome:
+        state.pop("pending", None)
+        try:
+            missing = missing_inputs(item, inputs)
+        except CalculatorError as exc:
+            return Outcome("error", [item], message=str(exc))
+        if missing:
+            question = missing[0].ask.en if script is Script.ENGLISH else missing[0].ask.zh
+            state["pending"] = {"item": item, "asking": missing[0].name, "question": question,
+                                "inputs": {k: str(v) if isinstance(v, Decimal) else v for k, v in inputs.items()}}
+            return Outcome("needs_info", [item], follow_up=question)
+        calculations = []
+        for other in _overlapping(item):
+            given = inputs if other == item else (others or {}).get(other, {})
+            try:
+                if other == item or not missing_inputs(other, given):
+                    calculations.append(compute(other, given))
+            except CalculatorError as exc:
+                if other == item:
+                    return Outcome("error", [item], message=str(exc))
+        eligible = any(c.eligible for c in calculations)
+        return Outcome("calculated" if eligible else "not_eligible", [c.item for c in calculations],
+                       calculations=calculations)
+
+    @staticmethod
+    def _invalid_amount(amounts: list[Amount], script: Script) -> str | None:
+        for amount in amounts:
+            try:
+                validate_amount(amount.value_yuan)
+            except AmountError as exc:
+                return exc.message_en if script is Script.ENGLISH else str(exc)
+        return None
