@@ -47,7 +47,7 @@ class Assistant:
     @cached_property
     def tokenizer(self) -> Tokenizer:
         corpus_dir = self.settings.corpus_dir
-        return Tokenizer(corpus_dir / "userdict.txt", corpus_dir / "glossary_en.yaml",
+        return Tokenizer(corpus_dir / "userdict.txt", corpus_dir / "synonyms.yaml",
                          cache_dir=self.settings.cache_dir)
 
     @cached_property

@@ -11,10 +11,13 @@ import sys
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.config import REPO_ROOT
-from assistant.corpus import PINYIN_NOTE
+import yaml
+
+from assistant.corpus import PINYIN_NOTE, Clause
 from assistant.text import to_simplified
 
 DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "dev_cases.jsonl"
@@ -66,21 +69,35 @@ def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
     return {"facts": facts, "citation": any(key in text for text in cited)}
 
 
-def retrieval_table(cases: list[dict]) -> dict[str, tuple[int, int, int]]:
+RETRIEVAL_SETS = {
+    "blind": REPO_ROOT / "tests" / "data" / "retrieval_blind.yaml",
+    "held-out": REPO_ROOT / "tests" / "data" / "retrieval_cases.yaml",
+}
+
+
+def retrieval_questions(cases: list[dict]) -> dict[str, list[tuple[str, Callable[[Clause], bool]]]]:
+    """Per question set: (question, does this clause answer it?)."""
+    sets = {"dev": [(c["turns"][-1], lambda clause, key=fold_for_compare(c["clause_key"]):
+                     key in fold_for_compare(clause.text)) for c in cases if c["kind"] == "fact"]}
+    for name, path in RETRIEVAL_SETS.items():
+        entries = yaml.safe_load(path.read_text(encoding="utf-8"))
+        sets[name] = [(e["q"], lambda clause, where=e["location"]: clause.location == where) for e in entries]
+    return sets
+
+
+def retrieval_table(cases: list[dict]) -> dict[str, dict[str, tuple[int, int, int]]]:
     from assistant.core import Assistant
 
     retriever = Assistant().retriever
-    table = {}
-    facts = [c for c in cases if c["kind"] == "fact"]
-    for mode in ("bm25", "dense", "fusion"):
-        at1 = at3 = 0
-        for case in facts:
-            key = fold_for_compare(case["clause_key"])
-            hits = retriever.retrieve(case["turns"][-1], k=3, mode=mode).hits
-            found = [key in fold_for_compare(h.clause.text) for h in hits]
-            at1 += found[0]
-            at3 += any(found)
-        table[mode] = (at1, at3, len(facts))
+    table: dict[str, dict[str, tuple[int, int, int]]] = {}
+    for set_name, questions in retrieval_questions(cases).items():
+        for mode in ("bm25", "dense", "fusion"):
+            at1 = at3 = 0
+            for question, answers in questions:
+                found = [answers(hit.clause) for hit in retriever.retrieve(question, k=3, mode=mode).hits]
+                at1 += found[0]
+                at3 += any(found)
+            table.setdefault(set_name, {})[mode] = (at1, at3, len(questions))
     return table
 
 
@@ -108,10 +125,12 @@ def main(argv: list[str] | None = None) -> int:
     for metric in ("facts", "citation", "out_of_scope", "calculation"):
         passed, total = totals.get(metric, [0, 0])
         print(f"  {metric:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
-    print("\nRetrieval on the fact cases (clause_key in the retrieved clause)")
-    print(f"  {'mode':8} {'hit@1':>7} {'hit@3':>7}")
-    for mode, (at1, at3, total) in retrieval_table(cases).items():
-        print(f"  {mode:8} {at1 / total:7.1%} {at3 / total:7.1%}")
+    print("\nRetrieval hit@1 / hit@3 (dev: clause_key in the clause; the others: the labelled clause)")
+    table = retrieval_table(cases)
+    print(f"  {'set':10} {'n':>3}  " + "  ".join(f"{mode:>15}" for mode in ("bm25", "dense", "fusion")))
+    for set_name, modes in table.items():
+        cells = "  ".join(f"{at1 / n:6.1%} / {at3 / n:6.1%}" for at1, at3, n in modes.values())
+        print(f"  {set_name:10} {next(iter(modes.values()))[2]:3d}  {cells}")
     return 0
 
 

@@ -29,11 +29,12 @@ STOPWORDS = frozenset("""
 what which how much many is are the a an of to for in on do does can could we i you our this that
 and or with about there any get be
 """.split())
+_ENGLISH_PLURAL = re.compile(r"\b([a-z]{3,}?)(ies|s)\b")
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 class Tokenizer:
-    def __init__(self, userdict: Path, glossary: Path | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, userdict: Path, synonyms: Path | None = None, cache_dir: Path | None = None) -> None:
         self._jieba = jieba.Tokenizer()
         if cache_dir:
             # jieba caches its prefix dictionary; keep that with our other caches, not in /tmp.
@@ -41,20 +42,20 @@ class Tokenizer:
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.load_userdict(str(userdict))
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
-        self._glossary = _load_glossary(glossary) if glossary and glossary.exists() else {}
+        self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         self.domain_terms = frozenset(
             line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines() if line.strip()
         )
 
     def places(self, text: str) -> list[str]:
-        """Place names in the text (jieba's `ns` tag)."""
-        return [w.word for w in self._pos.cut(self.expand(text)) if w.flag == "ns"]
+        """Place names in the text (jieba's `ns` tag), other than words of the policy's own."""
+        return [w.word for w in self._pos.cut(fold(text))
+                if w.flag == "ns" and not any(w.word in term for term in self.domain_terms)]
 
     def expand(self, text: str) -> str:
-        """Appends the policy's terms for English words, so an English question shares words with it."""
-        folded = fold(text)
-        extra = [terms for phrase, terms in self._glossary.items()
-                 if re.search(rf"\b{re.escape(phrase)}\b", folded)]
+        """Appends the policy's own terms for the words callers use, so the question shares words with it."""
+        folded = _ENGLISH_PLURAL.sub(_singular, fold(text))
+        extra = [terms for phrase, pattern, terms in self._synonyms.values() if pattern.search(folded)]
         return f"{folded} {' '.join(extra)}" if extra else folded
 
     def tokens(self, text: str) -> list[str]:
@@ -66,9 +67,24 @@ class Tokenizer:
         return self.tokens(self.expand(text))
 
 
+def _singular(match: re.Match) -> str:
+    # "factories" → "factory", "robots" → "robot", so one synonym entry serves both numbers.
+    stem, ending = match.groups()
+    if ending == "ies":
+        return stem + "y"
+    return match.group(0) if stem.endswith(("s", "i", "u")) else stem
+
+
 @lru_cache(maxsize=2)
-def _load_glossary(path: Path) -> dict[str, str]:
-    return {str(k).lower(): str(v) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).items()}
+def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
+    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    synonyms = {}
+    for phrase, terms in entries.items():
+        phrase = fold(str(phrase))
+        # ASCII phrases match whole words ("plan" is not in "planet"); Chinese has no word breaks.
+        pattern = re.compile(rf"\b{re.escape(phrase)}\b" if phrase.isascii() else re.escape(phrase))
+        synonyms[phrase] = (phrase, pattern, str(terms))
+    return synonyms
 
 
 class LexicalIndex:
