@@ -47,6 +47,12 @@ def _read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, An
     return inputs
 
 
+def _names_a_tier_change(item: str, message: str) -> bool:
+    """"市级升省级" asks for the tier difference: a calculation even without an amount."""
+    rule = get_rule(item)
+    return bool(rule.previous_tier_input) and rule.previous_tier_input in choice_inputs(rule, message)
+
+
 def _usable(amounts: list[Amount]) -> list[Amount]:
     return [a for a in amounts if not a.unit_missing or len(amounts) == 1]
 
@@ -66,7 +72,7 @@ class Dialogue:
             items = [state["last_item"]]  # a bare "那500万呢" follows up on the item last talked about
         if not items:
             return None
-        if not amounts and not CALCULATE.search(fold(message)):
+        if not amounts and not CALCULATE.search(fold(message)) and not _names_a_tier_change(items[0], message):
             state["last_item"] = items[0]
             return None
         return self._start(state, items[0], message, amounts, script)
