@@ -20,6 +20,9 @@ from assistant.text import Script, fold
 # Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
 CALCULATE = re.compile(r"怎么算|如何算|如何计算|算一下|算算|帮我算|计算|测算|calculate|compute|work out")
 
+# Words that say a recognition moved up ("市级升为省级"); listing two tiers alone is not a change.
+TIER_CHANGE = re.compile(r"升|晋级|进档|变成|变为|现在|如今|新评|又评|又被|upgrade|promot|move[sd]? up|now")
+
 
 @dataclass
 class Outcome:
@@ -50,7 +53,8 @@ def _read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, An
 def _names_a_tier_change(item: str, message: str) -> bool:
     """"市级升省级" asks for the tier difference: a calculation even without an amount."""
     rule = get_rule(item)
-    return bool(rule.previous_tier_input) and rule.previous_tier_input in choice_inputs(rule, message)
+    return (bool(rule.previous_tier_input) and bool(TIER_CHANGE.search(fold(message)))
+            and rule.previous_tier_input in choice_inputs(rule, message))
 
 
 def _usable(amounts: list[Amount]) -> list[Amount]:

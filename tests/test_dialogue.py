@@ -106,3 +106,9 @@ def test_items_without_a_figure_get_no_invented_number(assistant):
     assert reply.status in {Status.ANSWERED, Status.CALCULATED}
     assert not any(amounts(reply))
     assert "运营费用" in " ".join(c.text for c in reply.citations)
+
+
+def test_listing_tiers_is_not_a_tier_change(assistant):
+    reply = assistant.reply(None, "到2025年培育多少家市级以上聚能工厂、链主工厂、智能工厂", TODAY)
+    assert reply.status is Status.ANSWERED
+    assert "20家" in reply.citations[0].text
