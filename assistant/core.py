@@ -12,6 +12,7 @@ from assistant import answer, guard
 from assistant.config import Settings, get_settings
 from assistant.contract import Reply, Status
 from assistant.corpus import Document, load_corpus
+from assistant.checkup import Checkup, CheckupOutcome, questionnaire, report_text
 from assistant.calc_reply import outcome_text, to_contract
 from assistant.dialogue import Dialogue, Outcome
 from assistant.embeddings import Embedder
@@ -65,6 +66,10 @@ class Assistant:
         return HybridRetriever(self.documents, self.tokenizer, store)
 
     @cached_property
+    def checkup(self) -> Checkup:
+        return Checkup()
+
+    @cached_property
     def dialogue(self) -> Dialogue:
         return Dialogue()
 
@@ -99,8 +104,11 @@ class Assistant:
             return Reply(id=request_id, session=session, status=Status.REFUSED,
                          answer=to_script(guard.refusal_text(script), script))
         state = self.sessions.load(session)
-        outcome = self.dialogue.turn(state, message, script)
-        if outcome:
+        checkup = self.checkup.turn(state, message)
+        outcome = None if checkup else self.dialogue.turn(state, message, script)
+        if checkup:
+            reply = self._checkup_reply(session, checkup, today, script)
+        elif outcome:
             reply = self._calculator_reply(session, outcome, today, script)
         else:
             reply = self._answer_question(session, message, today, script)
@@ -120,6 +128,22 @@ class Assistant:
             follow_up=to_script(outcome.follow_up, script) if outcome.follow_up else None,
             warnings=self.warnings_for({c.doc_id for c in citations}, today, script),
         )
+
+    def _checkup_reply(self, session: str, checkup: CheckupOutcome, today: date, script: Script) -> Reply:
+        report = checkup.report
+        if report is None or not (report.items or report.not_eligible):
+            ask = to_script(questionnaire(script), script)
+            return Reply(session=session, status=Status.NEEDS_INFO, answer=ask, follow_up=ask)
+        assessed = [*report.items, *report.not_eligible]
+        locations = dict.fromkeys(item.clause for item in assessed)
+        citations = [answer.cite(clause, title, script) for clause, title in map(self.clause_at, locations)]
+        calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
+        status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
+        if not calculations:
+            status = Status.ANSWERED
+        return Reply(session=session, status=status, answer=to_script(report_text(report, script), script),
+                     citations=citations, calculations=calculations,
+                     warnings=self.warnings_for({c.doc_id for c in citations}, today, script))
 
     def clause_at(self, location: str):
         """The clause a calculator rule cites, with its document title."""

@@ -42,7 +42,7 @@ def _overlapping(item: str) -> list[str]:
     return [item]
 
 
-def _read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, Any]:
+def read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, Any]:
     rule = get_rule(item)
     inputs: dict[str, Any] = choice_inputs(rule, message)
     after_tier = bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
@@ -57,7 +57,7 @@ def _names_a_tier_change(item: str, message: str) -> bool:
             and rule.previous_tier_input in choice_inputs(rule, message))
 
 
-def _usable(amounts: list[Amount]) -> list[Amount]:
+def usable_amounts(amounts: list[Amount]) -> list[Amount]:
     return [a for a in amounts if not a.unit_missing or len(amounts) == 1]
 
 
@@ -65,7 +65,7 @@ class Dialogue:
     def turn(self, state: dict[str, Any], message: str, script: Script) -> Outcome | None:
         """None when this is not a calculator turn: the question goes to retrieval."""
         items = match_items(fold(message))
-        amounts = _usable(find_amounts(message))
+        amounts = usable_amounts(find_amounts(message))
         pending = state.get("pending")
         if pending and (not items or pending["item"] in items):
             outcome = self._continue(state, pending, message, amounts, script)
@@ -86,7 +86,7 @@ class Dialogue:
         if problem:
             return Outcome("error", [item], message=problem)
         group = _overlapping(item)
-        inputs = {other: _read_inputs(other, message, amounts) for other in group}
+        inputs = {other: read_inputs(other, message, amounts) for other in group}
         # Of items assessed together, lead with one the message gives every input for.
         complete = [other for other in group if not missing_inputs(other, inputs[other])]
         lead = item if item in complete or not complete else complete[0]

@@ -1,0 +1,107 @@
+"""The eligibility check ("政策体检") in chat: the user describes the enterprise in their own
+words, over as many turns as they like; every turn re-runs `calculators.check_eligibility`
+on all facts gathered so far. Nothing the user did not say is assumed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from calculators import EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
+
+from assistant.amounts import find_amounts
+from assistant.dialogue import read_inputs, usable_amounts
+from assistant.text import Script, fold
+
+START = re.compile(
+    r"(能|可以|可|能够)(享受|申请|申报|拿|领)(到)?(哪些|什么|几项|多少项)|哪些(补贴|补助|政策|奖励|资助)|政策体检|"
+    r"符合(哪些|什么)|which (subsidies|grants|items|support)|what (subsidies|grants|support)|(are we|am i) eligible"
+)
+# Facts about the enterprise as a whole, with the profile field each settles.
+GENERAL_FACTS = [
+    (re.compile(r"小微|小型企业|微型企业|small|micro"), "is_small_micro"),
+    (re.compile(r"中小企业|\bsme\b"), "is_sme"),
+    (re.compile(r"制造业|制造企业|工业企业|manufactur"), "is_manufacturing"),
+    (re.compile(r"项目库"), "in_project_library"),
+    (re.compile(r"块状经济|产业集群"), "in_block_economy"),
+    (re.compile(r"首次|第一次|头一回|first time"), "first_cloud_purchase"),
+]
+NEGATION = re.compile(r"(不是|不属于|非|没有|并非|not|no)\s*$")
+PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
+CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
+
+
+@dataclass
+class CheckupOutcome:
+    report: EligibilityReport | None  # None until the user has told us something
+
+
+def profile_facts(message: str) -> dict[str, Any]:
+    """Profile fields the message states, clause by clause, so each amount stays with its item."""
+    facts: dict[str, Any] = {}
+    for clause in CLAUSE_BREAK.split(message):
+        folded = fold(clause)
+        items = match_items(folded)
+        if items:
+            rule = get_rule(items[0])
+            for name, value in read_inputs(items[0], clause, usable_amounts(find_amounts(clause))).items():
+                field = rule.input(name).profile_field
+                if field in PROFILE_FIELDS:
+                    facts[field] = str(value) if isinstance(value, Decimal) else value
+        for pattern, field in GENERAL_FACTS:
+            match = pattern.search(folded)
+            if match:
+                facts[field] = not NEGATION.search(folded[: match.start()])
+    return facts
+
+
+class Checkup:
+    def turn(self, state: dict[str, Any], message: str) -> CheckupOutcome | None:
+        facts = profile_facts(message)
+        if START.search(fold(message)) and not state.get("checkup"):
+            state["checkup"] = {"profile": facts}
+        elif state.get("checkup") and facts:
+            state["checkup"]["profile"].update(facts)
+        else:
+            state.pop("checkup", None)  # anything else ends the check-up
+            return None
+        profile = state["checkup"]["profile"]
+        return CheckupOutcome(report=check_eligibility(profile) if profile else None)
+
+
+def questionnaire(script: Script) -> str:
+    if script is Script.ENGLISH:
+        return ("Tell me about the enterprise in a sentence or two, e.g. whether it is a small/micro "
+                "manufacturer, what it spent on industrial robots, the investment in automation "
+                "(机器换人) or factory IoT projects, any “未来工厂”, cloud-benchmark or platform "
+                "recognition and its level, what it paid for its first cloud services.")
+    return ("请用一两句话介绍企业情况，例如：是否小微制造业企业；购置工业机器人花了多少；"
+            "机器换人或工厂物联网项目投资多少（设备、软件分别多少）；获得过哪一级“未来工厂”、上云标杆、"
+            "工业互联网平台或智能制造试点认定；首次购买云服务支付了多少；是否数字工程服务商及服务收入。")
+
+
+_MARK = {"eligible": "✓", "possible": "?", "not_eligible": "✗"}
+
+
+def report_text(report: EligibilityReport, script: Script) -> str:
+    english = script is Script.ENGLISH
+    lines = ["Eligibility check (三、专项政策):" if english else "政策体检结果（依据“三、专项政策”）："]
+    for item in [*report.items, *report.not_eligible]:
+        calc = item.calculation
+        amount = "" if calc is None or calc.amount_yuan is None else f"：{format_yuan(calc.amount_yuan)}"
+        if item.status == "not_eligible":
+            reasons = [c.reason for c in item.conditions if c.state == "not_met" and c.reason]
+            amount = f"：{'；'.join(reasons) or (calc.reason if calc else '')}"
+        lines.append(f"{_MARK[item.status]} {item.title}（{item.clause}）{amount}")
+        for condition in item.conditions:
+            if condition.state == "unknown":
+                ask = condition.to_find_out_en if english else condition.to_find_out
+                lines.append(f"    · {'to confirm' if english else '待确认'}：{ask}")
+    total, upper = format_yuan(report.total_yuan), format_yuan(report.possible_total_yuan)
+    lines.append(f"Confirmed total: {total}; at most {upper} if every open condition is met." if english
+                 else f"已确认合计：{total}；待确认条件全部满足时最多：{upper}。")
+    lines.append("Add anything else about the enterprise and I will update the list." if english
+                 else "还有其他情况可以继续告诉我，我会更新结果。")
+    return "\n".join(lines)
