@@ -39,7 +39,7 @@ class Tokenizer:
         if cache_dir:
             # jieba caches its prefix dictionary; keep that with our other caches, not in /tmp.
             cache_dir.mkdir(parents=True, exist_ok=True)
-            self._jieba.tmp_dir = str(cache_dir)
+            self._jieba.tmp_dir = jieba.dt.tmp_dir = str(cache_dir)
         self._jieba.load_userdict(str(userdict))
         self._pos = jieba.posseg.POSTokenizer(self._jieba)
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}

@@ -1,0 +1,105 @@
+"""`make bench`: cold start to first answer, warm latency over the dev questions, index
+build time and peak memory. Prints medians and percentiles; asserts nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+from assistant.config import get_settings
+from assistant.evaluate import DEV_CASES, load_cases
+
+GOALS = {"warm_p50_ms": 60, "warm_p95_ms": 150, "cold_start_s": 10, "peak_rss_mb": 1536}
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def cold_start(runs: int) -> tuple[list[float], float]:
+    """A new process per run: imports, model load, index check, one question answered."""
+    seconds, peak_mb = [], 0.0
+    command = [sys.executable, "-m", "assistant.cli", "ask", "--json", "工业机器人补贴多少"]
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run(command, check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+        peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
+    return seconds, peak_mb
+
+
+def index_build(assistant) -> tuple[float, int]:
+    from assistant.core import Assistant
+
+    with tempfile.TemporaryDirectory() as scratch:
+        fresh = Assistant(assistant.settings.model_copy(update={"data_dir": Path(scratch)}))
+        fresh.embedder = assistant.embedder  # the model load is start-up cost, measured above
+        started = time.perf_counter()
+        report = fresh.ensure_index(progress=False)
+        return time.perf_counter() - started, report.added
+
+
+def warm_latencies(assistant, rounds: int) -> list[float]:
+    cases = load_cases(DEV_CASES)
+    timings = []
+    for round_no in range(rounds):
+        for case in cases:
+            for message in case["turns"]:
+                started = time.perf_counter()
+                assistant.reply(f"bench-{round_no}-{case['id']}", message, date(2026, 11, 26))
+                timings.append((time.perf_counter() - started) * 1000)
+    return timings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m assistant.bench")
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5, help="passes over the dev questions")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    settings = get_settings()
+
+    from assistant.core import Assistant
+
+    cold, cold_rss = cold_start(args.cold_runs)
+    assistant = Assistant(settings)
+    assistant.warm_up()
+    warm = warm_latencies(assistant, args.rounds)
+    build, clauses = index_build(assistant)
+    own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    figures = {
+        "cold_start_s": statistics.median(cold),
+        "cold_start_runs_s": [round(s, 2) for s in cold],
+        "warm_p50_ms": percentile(warm, 0.50),
+        "warm_p95_ms": percentile(warm, 0.95),
+        "warm_questions": len(warm),
+        "index_build_s": build,
+        "index_clauses": clauses,
+        "peak_rss_mb": max(cold_rss, own_rss),
+        "cpus": os.cpu_count(),
+    }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+        return 0
+    print(f"cold start to first answer   median {figures['cold_start_s']:.2f} s over {len(cold)} runs "
+          f"{figures['cold_start_runs_s']}   goal ≤ {GOALS['cold_start_s']} s")
+    print(f"warm reply latency           p50 {figures['warm_p50_ms']:.1f} ms   p95 {figures['warm_p95_ms']:.1f} ms "
+          f"over {len(warm)} replies   goals ≤ {GOALS['warm_p50_ms']} / {GOALS['warm_p95_ms']} ms")
+    print(f"index build from empty       {figures['index_build_s']:.2f} s for {clauses} clauses")
+    print(f"peak RSS                     {figures['peak_rss_mb']:.0f} MB   goal ≤ {GOALS['peak_rss_mb']} MB")
+    print(f"machine                      {figures['cpus']} CPUs")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
