@@ -13,7 +13,7 @@ from assistant.lexical import Tokenizer
 from assistant.retrieve import Hit
 from assistant.text import Script, to_simplified, to_traditional
 
-_SENTENCE_END = re.compile(r"(?<=[。；;])")
+_SENTENCE_END = re.compile(r"(?<=[。；;\n])")
 _FIGURE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日|\d+(?:\.\d+)?\s*(?:%|％|个百分点|万元|亿元|元|家|个|人|次)|[一二两三四五六七八九十]+次"
 )
@@ -41,10 +41,10 @@ def cited_hits(hits: list[Hit]) -> list[Hit]:
     return [hits[0]] + [h for h in hits[1:] if h.score >= NEIGHBOUR_SHARE * best]
 
 
-def best_sentences(clause_text: str, query: str, tokenizer: Tokenizer, limit: int = 2) -> list[str]:
+def best_sentences(clause_text: str, query: str, tokenizer: Tokenizer, limit: int = 3) -> list[str]:
     """The clause's sentences that share most of the question's words, in document order."""
     simplified = to_simplified(clause_text)
-    sentences = [s.strip() for s in _SENTENCE_END.split(simplified.replace("\n", "")) if s.strip()]
+    sentences = [s.strip() for s in _SENTENCE_END.split(simplified) if s.strip()]
     if len(sentences) <= 1:
         return sentences
     wanted = set(tokenizer.query_tokens(query))
@@ -71,7 +71,8 @@ def compose(query: str, hits: list[Hit], tokenizer: Tokenizer, script: Script) -
     top = cited[0]
     sentences = best_sentences(top.clause.text, query, tokenizer)
     figures = key_figures(sentences)
-    quoted = "".join(sentences)
+    # A heading line has no closing punctuation; keep it apart from the paragraph that follows.
+    quoted = "".join(part if part[-1] in "。；;，,：:" else part + " " for part in sentences).strip()
     if script is Script.ENGLISH:
         lines = [f"According to {top.clause.location} of “{top.title}”, the policy says: 「{quoted}」"]
         if figures:
