@@ -136,6 +136,8 @@ def run_serve(args: argparse.Namespace, today: date | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    for chatty in ("sentence_transformers", "httpx", "chromadb"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     today = args.today or date.today()
     if args.command == "ask":

@@ -41,7 +41,9 @@ class Embedder:
             )
         # Imported here so commands that never embed (batch of calculator turns, --help) start fast.
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # a bar per process start is noise in CLI output
         return SentenceTransformer(self.model_location, device="cpu")
 
     @cached_property
