@@ -44,9 +44,11 @@ $(INSTALLED): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $(INSTALLED)
 
-# The browser tests drive Debian's Chromium; never a browser download.
+# The browser tests drive Debian's Chromium; never a browser download. Without a CJK font
+# the screenshots show boxes instead of Chinese.
 browser:
-	@command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 
 clean:
 	rm -rf .data .cache

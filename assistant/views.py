@@ -1,0 +1,145 @@
+"""HTML for the calculator result, the eligibility report and the policy text.
+
+Values are escaped here and only here, so the tabs can hand the HTML to Gradio as is.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+
+from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
+
+from assistant.calc_reply import to_contract
+from assistant.corpus import Document
+from assistant.render import ClauseIndex, amount_headline, clause_anchor, inputs_text
+from assistant.text import to_simplified
+
+_STATE_MARK = {"met": ("✓", "已满足"), "not_met": ("✗", "不满足"), "unknown": ("?", "待确认")}
+_STATUS_BADGE = {"eligible": ("ok", "符合条件"), "possible": ("maybe", "可能符合·有条件待确认"),
+                 "not_eligible": ("no", "不符合")}
+
+
+def e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def policy_link(index: ClauseIndex, location: str, label: str | None = None) -> str:
+    anchor = index.anchor(location)
+    text = e(label or location)
+    return f'<a href="#{anchor}" class="policy-link">{text}</a>' if anchor else text
+
+
+def message_html(message: str, kind: str = "error") -> str:
+    return f'<div class="notice notice-{kind}">{e(message)}</div>'
+
+
+def calculation_html(calc: Calculation, index: ClauseIndex, warnings: list[str] = ()) -> str:
+    out = to_contract(calc)
+    tone = "no" if not calc.eligible else ("none" if calc.amount_yuan is None else "ok")
+    rows = [("计算公式", e(calc.formula))]
+    given = inputs_text(out)
+    if given:
+        rows.append(("填入数据", e(given)))
+    if calc.cap_yuan is not None:
+        rows.append(("补助上限", e(format_yuan(calc.cap_yuan))))
+    if calc.reason:
+        rows.append(("不符合原因", e(calc.reason)))
+    rows.append(("依据条款", policy_link(index, calc.clause)))
+    table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    open_points = [n.removeprefix("待确认：") for n in calc.notes if n.startswith("待确认")]
+    other_notes = [n for n in calc.notes if not n.startswith("待确认")]
+    eligibility = ('<span class="mark-no">✗ 不符合条件</span>' if not calc.eligible else
+                   f'<span class="mark-maybe">符合已填条件；还有{len(open_points)}项条件待确认：</span>'
+                   if open_points else '<span class="mark-ok">✓ 符合已填条件</span>')
+    parts = [f'<div class="result result-{tone}"><div class="result-title">{e(calc.title)}</div>',
+             f'<div class="result-amount">{e(amount_headline(out))}</div>',
+             f'<div class="result-eligibility">{eligibility}</div>']
+    if open_points:
+        parts.append("<ul class='todo'>" + "".join(f"<li>{e(p)}</li>" for p in open_points) + "</ul>")
+    parts.append(f'<table class="facts">{table}</table>')
+    parts += [f'<div class="warning">⚠ <b>请注意：</b>{e(w)}</div>' for w in warnings]
+    parts.append(f'<blockquote class="quote">{e(calc.quote)}</blockquote>')
+    if other_notes:
+        parts.append("<ul class='notes'>" + "".join(f"<li>{e(n)}</li>" for n in other_notes) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def _assessment_html(item: ItemAssessment, index: ClauseIndex) -> str:
+    tone, badge = _STATUS_BADGE[item.status]
+    calc = item.calculation
+    if calc is None:
+        amount = "金额待补充信息后可算"
+    else:
+        amount = amount_headline(to_contract(calc))
+    conditions = []
+    for check in item.conditions:
+        mark, word = _STATE_MARK[check.state]
+        extra = check.reason if check.state == "not_met" else check.to_find_out if check.state == "unknown" else None
+        detail = f'<div class="cond-detail">{e(extra)}</div>' if extra else ""
+        conditions.append(f'<li class="cond-{check.state}"><span class="mark">{mark}</span> '
+                          f'<b>{word}</b>：{e(check.condition)}{detail}</li>')
+    formula = f'<div class="formula">计算：{e(calc.formula)}</div>' if calc is not None else ""
+    return (f'<div class="item item-{tone}"><div class="item-head"><span class="badge badge-{tone}">{badge}</span>'
+            f'<span class="item-title">{e(item.title)}</span><span class="item-amount">{e(amount)}</span></div>'
+            f'<div class="item-clause">依据：{policy_link(index, item.clause)}</div>{formula}'
+            f'<ul class="conditions">{"".join(conditions)}</ul></div>')
+
+
+def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: list[str] = ()) -> str:
+    parts = ['<div class="report">', *(f'<div class="warning">⚠ <b>请注意：</b>{e(w)}</div>' for w in warnings),
+             f'<div class="totals"><div><span>确定可获合计</span><b>{e(format_yuan(report.total_yuan))}</b></div>'
+             f'<div><span>条件都满足时最多可获</span><b>{e(format_yuan(report.possible_total_yuan))}</b></div>'
+             f'<div><span>涉及项目</span><b>{len(report.items)} 项可申请或待确认 · {len(report.not_eligible)} 项不符合</b></div></div>']
+    parts += [_assessment_html(item, index) for item in report.items]
+    if report.not_eligible:
+        parts.append('<h4>不符合的项目</h4>')
+        parts += [_assessment_html(item, index) for item in report.not_eligible]
+    if report.notes:
+        parts.append("<ul class='notes'>" + "".join(f"<li>{e(n)}</li>" for n in report.notes) + "</ul>")
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def validity_badge(document: Document, today: date) -> str:
+    meta = document.meta
+    if meta.in_force_on(today):
+        return '<span class="badge badge-ok">现行有效</span>'
+    if today > meta.in_force_until:
+        return f'<span class="badge badge-no">已过期（{meta.in_force_until:%Y-%m-%d}止）</span>'
+    return f'<span class="badge badge-maybe">尚未施行（{meta.in_force_from:%Y-%m-%d}起）</span>'
+
+
+def _clause_html(document: Document, clause) -> str:
+    lines = [e(to_simplified(line)) for line in clause.text.split("\n")]
+    if clause.kind == "item" and len(lines) > 1:
+        lines[0] = f"<b>{lines[0]}</b>"
+    body = "<br>".join(lines)
+    anchor = clause_anchor(document.meta.doc_id, clause.clause_id)
+    return (f'<div class="clause clause-{clause.kind}" id="{anchor}">'
+            f'<span class="clause-loc">{e(clause.location)}</span><div class="clause-text">{body}</div></div>')
+
+
+def policy_html(documents: tuple[Document, ...], today: date) -> str:
+    parts = []
+    for document in documents:
+        meta = document.meta
+        facts = [("发文机关", meta.issuer), ("文件类型", meta.document_type), ("审议通过", meta.adopted_by),
+                 ("印发日期", f"{meta.issued:%Y-%m-%d}"), ("公开日期", f"{meta.published:%Y-%m-%d}"),
+                 ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
+                 ("主管部门", f"{meta.department}（{meta.department_full}）"), ("同时废止", meta.repeals)]
+        table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
+        parts.append(f'<article class="policy"><h2>{e(meta.title)} {validity_badge(document, today)}</h2>'
+                     f'<table class="facts">{table}</table>'
+                     '<p class="policy-note">以下为政策原文（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）。'
+                     f'点击问答中的“来源”可直接跳到对应条款。今天：{today:%Y-%m-%d}</p>')
+        section = None
+        for clause in document.clauses:
+            heading = clause.location.split("（")[0] if clause.section else None
+            if heading and heading != section:
+                parts.append(f'<h3 class="policy-section">{e(heading)}</h3>')
+            section = heading or section
+            parts.append(_clause_html(document, clause))
+        parts.append("</article>")
+    return "".join(parts)

@@ -1,0 +1,224 @@
+"""The app in a real browser: Debian's Chromium driven by Playwright, headless.
+
+`make browser` installs Chromium (and the CJK fonts the screenshots need); no browser is
+ever downloaded. Screenshots land in artifacts/screenshots/ for a person to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from assistant.feedback import FeedbackStore
+from calculators import compute, format_yuan
+from tests.conftest import free_port
+from tests.live_server import SCREENSHOTS, server_settings, start_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+# Long enough for a cold answer on a slow CI machine, short enough that a hang fails the run.
+STEP_TIMEOUT_MS = 45_000
+
+
+class PortalPage(BaseHTTPRequestHandler):
+    """A government portal on another origin that embeds the app as a web component."""
+
+    body = b""
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def portal_port() -> int:
+    return free_port()
+
+
+@pytest.fixture(scope="module")
+def live(assistant, settings, tmp_path_factory, portal_port):
+    web = server_settings(settings, tmp_path_factory.mktemp("browser"),
+                          cors_origins=[f"http://127.0.0.1:{portal_port}"])
+    server = start_server(assistant, web)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    assert CHROMIUM.exists(), "Chromium is missing: run `make browser` (apt-get install chromium)"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+    opened = context.new_page()
+    opened.set_default_timeout(STEP_TIMEOUT_MS)
+    yield opened
+    context.close()
+
+
+def ask(page: Page, question: str) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+
+
+def shoot(page: Page, name: str, full_page: bool = False) -> None:
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=full_page)
+
+
+def test_ask_see_the_answer_open_its_source_and_jump_to_the_clause(page, live):
+    page.goto(live.url)
+    expect(page.locator("#examples")).to_contain_text("工业机器人购置补贴标准是什么？")
+    shoot(page, "00-start.png")
+    ask(page, "工业机器人购置补贴标准是什么？")
+    last = page.locator("#chatbot .bot-row").last
+    source = last.locator("details.source").first
+    expect(source).to_be_visible()
+    expect(last).to_contain_text("10%")
+    expect(last.locator(".warning")).to_contain_text("已过期")
+    expect(page.locator(".disclaimer-bar")).to_contain_text("AI生成，仅供参考，以正式文件为准")
+    expect(page.locator("#phone-text textarea")).to_have_value(re.compile(re.escape("三、专项政策（二）")))
+    shoot(page, "01-answer.png")
+
+    source.locator("summary").click()
+    quote = source.locator("blockquote")
+    expect(quote).to_be_visible()
+    expect(quote).to_contain_text("GB/T12643-2013")
+    shoot(page, "02-source-open.png")
+
+    source.locator("a.policy-link").click()
+    clause = page.locator("#clause-fuyang-future-factory-2021-s3-i2")
+    expect(clause).to_be_visible()
+    expect(clause).to_contain_text("机器人购置款的10%")
+    expect(page.locator("#policy-text .badge").first).to_contain_text("已过期")
+    shoot(page, "03-policy-clause.png")
+
+
+def test_calculator_question_in_chat_and_compact_mode(page, live):
+    expected = compute("robot_purchase", {"robot_purchase_yuan": Decimal(4_200_000)})
+    page.goto(live.url)
+    page.locator("#examples").get_by_text("我们买了工业机器人，花了420万，补贴多少").click()
+    card = page.locator("#chatbot .bot-row").last.locator(".calc-card")
+    expect(card).to_contain_text(f"可补助 {format_yuan(expected.amount_yuan)}")
+    expect(card).to_contain_text(expected.formula)
+    shoot(page, "04-chat-calculation.png")
+
+    page.locator("#compact input").check()
+    expect(page.locator("#chatbot .bot-row").last).not_to_contain_text("填入数据")
+    expect(page.locator("#chatbot .bot-row").last).to_contain_text(format_yuan(expected.amount_yuan))
+    shoot(page, "05-compact-mode.png")
+
+
+def test_feedback_with_a_comment_is_stored(page, live):
+    page.goto(live.url)
+    ask(page, "这个政策的有效期到什么时候？")
+    answer = page.locator("#chatbot .bot-row").last
+    expect(answer.locator(".disclaimer")).to_be_visible()
+    answer.hover()
+    # Gradio labels the thumbs in the browser's language: 踩 in a zh-CN browser.
+    page.locator('#chatbot button[aria-label="踩"]').last.click()
+    expect(page.locator("#feedback-comment textarea")).to_be_visible()
+    page.locator("#feedback-comment textarea").fill("希望说明到期后怎么办，联系电话0571-63311234")
+    page.locator("#feedback-save").click()
+    expect(page.locator("#feedback-saved")).to_contain_text("意见已保存")
+    shoot(page, "06-feedback.png")
+    store = FeedbackStore(live.settings.feedback_db_path, mask=True)
+    latest = store.get(max_feedback_id(store))
+    assert latest["rating"] == "down" and latest["question"] == "这个政策的有效期到什么时候？"
+    assert "63311234" not in latest["comment"] and "到期后怎么办" in latest["comment"]
+
+
+def max_feedback_id(store: FeedbackStore) -> int:
+    with sqlite3.connect(store.path) as db:
+        return db.execute("SELECT MAX(id) FROM feedback").fetchone()[0]
+
+
+def test_empty_and_over_long_input_show_a_clear_message(page, live):
+    page.goto(live.url)
+    page.locator("#send").click()
+    expect(page.locator("#chatbot .bot-row").last).to_contain_text("消息为空")
+    ask(page, "补" * 2100)
+    expect(page.locator("#chatbot .bot-row").last).to_contain_text("消息过长")
+    shoot(page, "07-input-errors.png")
+
+
+def test_calculator_tab(page, live):
+    expected = compute("robot_purchase", {"robot_purchase_yuan": Decimal(120_000_000)})
+    page.goto(live.url)
+    page.get_by_role("tab", name="补贴测算").click()
+    page.locator("#calc-robot_purchase-robot_purchase_yuan textarea, #calc-robot_purchase-robot_purchase_yuan input") \
+        .first.fill("1.2亿")
+    page.locator("#calc-run").click()
+    result = page.locator("#calc-result .result")
+    expect(result).to_contain_text(format_yuan(expected.amount_yuan))
+    expect(result).to_contain_text(expected.formula)
+    expect(result).to_contain_text("三、专项政策（二）")
+    expect(result.locator(".warning")).to_contain_text("已过期")
+    shoot(page, "08-calculator.png")
+
+    page.locator("#calc-robot_purchase-robot_purchase_yuan textarea, #calc-robot_purchase-robot_purchase_yuan input") \
+        .first.fill("好多钱")
+    page.locator("#calc-run").click()
+    expect(page.locator("#calc-result .notice-error")).to_contain_text("机器人购置款")
+
+
+def test_eligibility_tab(page, live):
+    page.goto(live.url)
+    page.get_by_role("tab", name="政策体检").click()
+    page.locator("#profile-robot_purchase_yuan textarea, #profile-robot_purchase_yuan input").first.fill("420万")
+    page.locator("#profile-robots_meet_gb_t_12643").get_by_text("是", exact=True).click()
+    page.locator("#eligibility-run").click()
+    report = page.locator("#eligibility-result .report")
+    expect(report).to_contain_text("工业机器人购置补助")
+    expect(report.locator(".cond-met").first).to_be_visible()
+    shoot(page, "09-eligibility.png", full_page=True)
+
+
+def test_embed_page_for_an_iframe(page, live):
+    page.goto(f"{live.url}/embed")
+    page.locator("#message").fill("工业机器人购置补贴标准是什么？")
+    page.locator("#send").click()
+    answer = page.locator(".msg.bot").last
+    expect(answer).to_contain_text("10%")
+    answer.locator("summary").first.click()
+    expect(answer.locator("blockquote").first).to_contain_text("GB/T12643-2013")
+    shoot(page, "10-embed.png")
+
+
+def test_web_component_on_another_origin(page, live, portal_port):
+    PortalPage.body = (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>富阳区政府门户</title>'
+        f'<script type="module" src="{live.url}/gradio.js"></script></head>'
+        '<body><h1>富阳区人民政府 · 企业服务</h1>'
+        f'<gradio-app src="{live.url}/"></gradio-app></body></html>'
+    ).encode()
+    portal = ThreadingHTTPServer(("127.0.0.1", portal_port), PortalPage)
+    threading.Thread(target=portal.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{portal_port}/")
+        ask(page, "工业机器人购置补贴标准是什么？")
+        expect(page.locator("#chatbot .bot-row").last.locator("details.source").first).to_be_visible()
+        shoot(page, "11-web-component.png")
+    finally:
+        portal.shutdown()
+        portal.server_close()
