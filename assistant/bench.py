@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> int:
         "warm_questions": len(warm),
         "index_build_s": build,
         "index_clauses": clauses,
-        "peak_rss_mb": max(cold_rss, own_rss),
+        "peak_rss_mb": cold_rss,
+        "bench_process_rss_mb": own_rss,
         "cpus": os.cpu_count(),
     }
     if args.json:
@@ -96,7 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warm reply latency           p50 {figures['warm_p50_ms']:.1f} ms   p95 {figures['warm_p95_ms']:.1f} ms "
           f"over {len(warm)} replies   goals ≤ {GOALS['warm_p50_ms']} / {GOALS['warm_p95_ms']} ms")
     print(f"index build from empty       {figures['index_build_s']:.2f} s for {clauses} clauses")
-    print(f"peak RSS                     {figures['peak_rss_mb']:.0f} MB   goal ≤ {GOALS['peak_rss_mb']} MB")
+    print(f"peak RSS, one `ask` process  {figures['peak_rss_mb']:.0f} MB   goal ≤ {GOALS['peak_rss_mb']} MB")
+    print(f"peak RSS, this process       {figures['bench_process_rss_mb']:.0f} MB (warm assistant + a second index)")
     print(f"machine                      {figures['cpus']} CPUs")
     return 0
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from assistant.config import get_settings
 from assistant.contract import Reply, Status
+from assistant.model_prep import MARKER
 from assistant.sessions import new_session_id
 
 
@@ -49,10 +50,10 @@ def _assistant():
     from assistant.core import Assistant
 
     settings = get_settings()
-    if not settings.embedding_model:
+    if not settings.embedding_model and not (settings.prepared_model_dir / MARKER).exists():
         from assistant.model_prep import prepare_model
 
-        prepare_model(settings.prepared_model_dir)  # returns at once when already converted
+        prepare_model(settings.prepared_model_dir)
     return Assistant(settings)
 
 

@@ -48,8 +48,8 @@ class Assistant:
     @cached_property
     def tokenizer(self) -> Tokenizer:
         corpus_dir = self.settings.corpus_dir
-        return Tokenizer(corpus_dir / "userdict.txt", corpus_dir / "synonyms.yaml",
-                         cache_dir=self.settings.cache_dir)
+        synonyms = corpus_dir / "synonyms.yaml" if self.settings.use_synonyms else None
+        return Tokenizer(corpus_dir / "userdict.txt", synonyms, cache_dir=self.settings.cache_dir)
 
     @cached_property
     def embedder(self) -> Embedder:

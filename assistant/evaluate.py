@@ -14,7 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.config import REPO_ROOT
+from assistant.config import REPO_ROOT, get_settings
 import yaml
 
 from assistant.corpus import PINYIN_NOTE, Clause
@@ -85,10 +85,10 @@ def retrieval_questions(cases: list[dict]) -> dict[str, list[tuple[str, Callable
     return sets
 
 
-def retrieval_table(cases: list[dict]) -> dict[str, dict[str, tuple[int, int, int]]]:
+def retrieval_table(cases: list[dict], use_synonyms: bool = True) -> dict[str, dict[str, tuple[int, int, int]]]:
     from assistant.core import Assistant
 
-    retriever = Assistant().retriever
+    retriever = Assistant(get_settings().model_copy(update={"use_synonyms": use_synonyms})).retriever
     table: dict[str, dict[str, tuple[int, int, int]]] = {}
     for set_name, questions in retrieval_questions(cases).items():
         for mode in ("bm25", "dense", "fusion"):
@@ -125,12 +125,14 @@ def main(argv: list[str] | None = None) -> int:
     for metric in ("facts", "citation", "out_of_scope", "calculation"):
         passed, total = totals.get(metric, [0, 0])
         print(f"  {metric:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
-    print("\nRetrieval hit@1 / hit@3 (dev: clause_key in the clause; the others: the labelled clause)")
-    table = retrieval_table(cases)
-    print(f"  {'set':10} {'n':>3}  " + "  ".join(f"{mode:>15}" for mode in ("bm25", "dense", "fusion")))
-    for set_name, modes in table.items():
-        cells = "  ".join(f"{at1 / n:6.1%} / {at3 / n:6.1%}" for at1, at3, n in modes.values())
-        print(f"  {set_name:10} {next(iter(modes.values()))[2]:3d}  {cells}")
+    for use_synonyms in (True, False):
+        print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} corpus/synonyms.yaml "
+              "(dev: clause_key in the clause; the others: the labelled clause)")
+        table = retrieval_table(cases, use_synonyms)
+        print(f"  {'set':10} {'n':>3}  " + "  ".join(f"{mode:>15}" for mode in ("bm25", "dense", "fusion")))
+        for set_name, modes in table.items():
+            cells = "  ".join(f"{at1 / n:6.1%} / {at3 / n:6.1%}" for at1, at3, n in modes.values())
+            print(f"  {set_name:10} {next(iter(modes.values()))[2]:3d}  {cells}")
     return 0
 
 

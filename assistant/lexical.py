@@ -35,13 +35,15 @@ _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 class Tokenizer:
     def __init__(self, userdict: Path, synonyms: Path | None = None, cache_dir: Path | None = None) -> None:
-        self._jieba = jieba.Tokenizer()
+        # jieba's process-wide tokenizer, shared with the amount parser: each instance holds its
+        # own copy of the dictionary (~150 MB, most of a second to load).
+        self._jieba = jieba.dt
         if cache_dir:
             # jieba caches its prefix dictionary; keep that with our other caches, not in /tmp.
             cache_dir.mkdir(parents=True, exist_ok=True)
-            self._jieba.tmp_dir = jieba.dt.tmp_dir = str(cache_dir)
+            self._jieba.tmp_dir = str(cache_dir)
         self._jieba.load_userdict(str(userdict))
-        self._pos = jieba.posseg.POSTokenizer(self._jieba)
+        self._pos = jieba.posseg.dt
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         self.domain_terms = frozenset(
             line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines() if line.strip()
