@@ -157,8 +157,11 @@ def test_empty_and_over_long_input_show_a_clear_message(page, live):
     page.goto(live.url)
     page.locator("#send").click()
     expect(page.locator("#chatbot .bot-row").last).to_contain_text("消息为空")
+    # The disclaimer closes a finished answer; a question typed while one still streams is dropped.
+    expect(page.locator("#chatbot .bot-row").last.locator(".disclaimer")).to_be_visible()
     ask(page, "补" * 2100)
     expect(page.locator("#chatbot .bot-row").last).to_contain_text("消息过长")
+    expect(page.locator("#chatbot .bot-row").last.locator(".disclaimer")).to_be_visible()
     shoot(page, "07-input-errors.png")
 
 
