@@ -155,6 +155,9 @@ class Assistant:
 
     def _answer_question(self, session: str, message: str, today: date, script: Script) -> Reply:
         retrieval = self.retriever.retrieve(message, k=self.settings.top_k)
+        item = self.dialogue.item_amount_asked(message)
+        if item and retrieval.in_scope:
+            retrieval = self.retriever.promote(retrieval, get_rule(item).clause)
         if not retrieval.in_scope or not retrieval.hits:
             return Reply(session=session, status=Status.NOT_FOUND,
                          answer=to_script(not_found_text(script, retrieval.signals), script))

@@ -20,6 +20,9 @@ from assistant.text import Script, fold
 # Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
 CALCULATE = re.compile(r"怎么算|如何算|如何计算|算一下|算算|帮我算|计算|测算|calculate|compute|work out")
 
+# Asking what an item pays, as opposed to what the policy aims at ("多少家").
+AMOUNT_QUESTION = re.compile(r"补多少|补助多少|补贴多少|资助多少|奖励多少|奖多少|给多少|多少钱|能补|能拿|可以拿|能领|"
+                             r"补助标准|补贴标准|资助标准|比例|上限|最高|how much|what rate|the rate|cap\b")
 # Words that say a recognition moved up ("市级升为省级"); listing two tiers alone is not a change.
 TIER_CHANGE = re.compile(r"升|晋级|进档|变成|变为|现在|如今|新评|又评|又被|upgrade|promot|move[sd]? up|now")
 
@@ -62,6 +65,13 @@ def usable_amounts(amounts: list[Amount]) -> list[Amount]:
 
 
 class Dialogue:
+    @staticmethod
+    def item_amount_asked(message: str) -> str | None:
+        """The subsidy item a question asks the amount or rate of ("上云标杆奖励多少"), if any."""
+        folded = fold(message)
+        items = match_items(folded)
+        return items[0] if items and AMOUNT_QUESTION.search(folded) else None
+
     def turn(self, state: dict[str, Any], message: str, script: Script) -> Outcome | None:
         """None when this is not a calculator turn: the question goes to retrieval."""
         items = match_items(fold(message))

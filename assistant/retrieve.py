@@ -81,6 +81,19 @@ class HybridRetriever:
         signals = self._signals(query, query_tokens, cosines)
         return Retrieval(hits=hits, in_scope=bool(signals["in_scope"]), signals=signals)
 
+    def promote(self, retrieval: Retrieval, location: str) -> Retrieval:
+        """Puts the clause at `location` first: the question named a subsidy item outright."""
+        promoted = next((h for h in retrieval.hits if h.clause.location == location), None)
+        if promoted is None:
+            clause = next((c for c in self.clauses if c.location == location), None)
+            if clause is None:
+                return retrieval
+            top = retrieval.hits[0] if retrieval.hits else None
+            promoted = Hit(clause, self.titles[clause.doc_id], top.score if top else 0.0, 0, 0, 0.0)
+        others = [h for h in retrieval.hits if h is not promoted]
+        return Retrieval(hits=[promoted, *others][: len(retrieval.hits) or 1], in_scope=retrieval.in_scope,
+                         signals=retrieval.signals)
+
     def _signals(self, query: str, query_tokens: list[str], cosines: list[float]) -> dict:
         """No single cosine decides (e5 scores bunch together): domain words, how much of the
         question the corpus knows, how far the best clause stands out, and foreign places."""
