@@ -30,7 +30,7 @@ def chroma_server(tmp_path):
                 break
             except Exception:
                 if time.monotonic() > deadline or server.poll() is not None:
-                    raise RuntimeError("chroma server did not start")
+                    raise RuntimeError("chroma server did not start") from None
                 time.sleep(0.1)
         yield port
     finally:
