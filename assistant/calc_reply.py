@@ -55,7 +55,7 @@ def outcome_text(outcome: Outcome, script: Script) -> str:
     lead = ("Estimate under section 三、专项政策 of the policy:" if english
             else "按政策“三、专项政策”测算：")
     lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
-    open_conditions = [note.removeprefix("待确认：") for calc in outcome.calculations
+    open_conditions = [note.removeprefix("待确认：") for calc in outcome.calculations if calc.eligible
                        for note in calc.notes if note.startswith("待确认")]
     if open_conditions:
         lines.append("Conditions to confirm (in the policy's words):" if english else "以上金额还需确认以下条件：")

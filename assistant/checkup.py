@@ -10,25 +10,17 @@ from decimal import Decimal
 from typing import Any
 
 from calculators import EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
+from calculators.profile import GENERAL_FIELDS
 
 from assistant.amounts import find_amounts
 from assistant.dialogue import read_inputs, usable_amounts
+from assistant.slots import stated_facts
 from assistant.text import Script, fold
 
 START = re.compile(
     r"(能|可以|可|能够)(享受|申请|申报|拿|领)(到)?(哪些|什么|几项|多少项)|哪些(补贴|补助|政策|奖励|资助)|政策体检|"
     r"符合(哪些|什么)|which (subsidies|grants|items|support)|what (subsidies|grants|support)|(are we|am i) eligible"
 )
-# Facts about the enterprise as a whole, with the profile field each settles.
-GENERAL_FACTS = [
-    (re.compile(r"小微|小型企业|微型企业|small|micro"), "is_small_micro"),
-    (re.compile(r"中小企业|\bsme\b"), "is_sme"),
-    (re.compile(r"制造业|制造企业|工业企业|manufactur"), "is_manufacturing"),
-    (re.compile(r"项目库"), "in_project_library"),
-    (re.compile(r"块状经济|产业集群"), "in_block_economy"),
-    (re.compile(r"首次|第一次|头一回|first time"), "first_cloud_purchase"),
-]
-NEGATION = re.compile(r"(不是|不属于|非|没有|并非|not|no)\s*$")
 PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
 CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
 
@@ -50,10 +42,9 @@ def profile_facts(message: str) -> dict[str, Any]:
                 field = rule.input(name).profile_field
                 if field in PROFILE_FIELDS:
                     facts[field] = str(value) if isinstance(value, Decimal) else value
-        for pattern, field in GENERAL_FACTS:
-            match = pattern.search(folded)
-            if match:
-                facts[field] = not NEGATION.search(folded[: match.start()])
+        # Facts about the enterprise as a whole count wherever they are said; the others only
+        # beside the item they concern (read above through that item's inputs).
+        facts.update(stated_facts(clause, GENERAL_FIELDS | {"first_cloud_purchase"}))
     return facts
 
 

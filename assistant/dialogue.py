@@ -14,7 +14,7 @@ from calculators import (Calculation, CalculatorError, compute, get_rule, load_r
                          missing_inputs)
 
 from assistant.amounts import Amount, AmountError, find_amounts, validate_amount
-from assistant.slots import choice_inputs, fill_answer, money_inputs
+from assistant.slots import bool_inputs, choice_inputs, fill_answer, money_inputs
 from assistant.text import Script, fold
 
 # Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
@@ -47,7 +47,7 @@ def _overlapping(item: str) -> list[str]:
 
 def read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, Any]:
     rule = get_rule(item)
-    inputs: dict[str, Any] = choice_inputs(rule, message)
+    inputs: dict[str, Any] = {**bool_inputs(rule, message), **choice_inputs(rule, message)}
     after_tier = bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
     inputs.update(money_inputs(rule, amounts, has_previous_tier=after_tier))
     return inputs

@@ -18,6 +18,43 @@ RECEIVED = re.compile(r"拿了|拿到|已获|获得了|已经获得|收到|领�
 # Which of two levels is the one held before and which is the new recognition.
 BEFORE = re.compile(r"(已经是|原来是|原先是|之前是|以前是|曾经是|曾是|从)$")
 PART_CUES = {"equipment_yuan": ("设备", "equipment", "hardware"), "software_yuan": ("软件", "software")}
+# Yes/no facts people state in passing ("我们是小微企业", "不符合国标"), by the profile field
+# the rules give each yes/no input. A negation right before the cue makes the fact false.
+FACT_CUES = {
+    "is_small_micro": re.compile(r"小微|小型企业|微型企业|small|micro"),
+    "is_sme": re.compile(r"中小企业|\bsmes?\b"),
+    "is_manufacturing": re.compile(r"制造业|制造企业|工业企业|manufactur"),
+    "in_project_library": re.compile(r"项目库"),
+    "in_block_economy": re.compile(r"块状经济|产业集群"),
+    "first_cloud_purchase": re.compile(r"首次|第一次|头一回|first time"),
+    "has_third_party_plan": re.compile(r"第三方|third[- ]party"),
+    "follows_plan": re.compile(r"按(照)?(该|这个)?方案"),
+    "robots_meet_gb_t_12643": re.compile(r"符合(gb/t ?12643|国标|国家标准|标准)"),
+    "one_click_cloud_purchase_this_year": re.compile(r"(通过|用|在)“?一键上云”?|one[- ]click"),
+    "digital_engineering_recognised": re.compile(r"经认定|已认定|认定为|被认定|recogni[sz]ed"),
+    "is_new_industrial_project": re.compile(r"新建(的)?(工业)?项目|new (industrial )?project"),
+}
+NEGATED = re.compile(r"(不是|不属于|不|非|没有|没|未|并非|尚未|not|no|isn't|aren't)\s*$")
+
+
+def stated_facts(text: str, fields: set[str] | frozenset[str] | None = None) -> dict[str, bool]:
+    folded = fold(text)
+    facts: dict[str, bool] = {}
+    for field, cue in FACT_CUES.items():
+        if fields is not None and field not in fields:
+            continue
+        match = cue.search(folded)
+        if match:
+            facts[field] = not NEGATED.search(folded[max(0, match.start() - 5):match.start()])
+    return facts
+
+
+def bool_inputs(rule: Rule, text: str) -> dict[str, bool]:
+    by_field = {spec.profile_field: spec.name for spec in rule.inputs
+                if spec.kind == "bool" and spec.profile_field}
+    return {by_field[field]: value for field, value in stated_facts(text, set(by_field)).items()}
+
+
 YES = re.compile(r"^(是|是的|对|有|符合|已经|yes|yeah|yep|correct)\b|^(是|对|有)")
 NO = re.compile(r"^(否|不是|没有|不|无|未|no|nope|not)\b|^(不|没|无|否)")
 

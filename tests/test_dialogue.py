@@ -112,3 +112,14 @@ def test_listing_tiers_is_not_a_tier_change(assistant):
     reply = assistant.reply(None, "到2025年培育多少家市级以上聚能工厂、链主工厂、智能工厂", TODAY)
     assert reply.status is Status.ANSWERED
     assert "20家" in reply.citations[0].text
+
+
+def test_facts_stated_in_passing_decide_conditions(assistant):
+    not_small = assistant.reply(None, "我们不是小微企业，首次通过一键上云买了1万元云服务，补多少", TODAY)
+    first_cloud = next(c for c in not_small.calculations if c.item == "first_cloud_purchase")
+    assert first_cloud.eligible is False and first_cloud.amount_yuan == 0
+    assert "此前未享受过本项补助" not in not_small.answer  # an ineligible item's open conditions are moot
+    off_standard = assistant.reply(None, "机器人不符合GB/T12643标准，购置款300万，能补吗", TODAY)
+    assert off_standard.status is Status.NOT_ELIGIBLE and "GB/T12643" in off_standard.calculations[0].reason
+    third_party = assistant.reply(None, "规划设计费6万元，委托第三方做数字化转型方案，补助多少", TODAY)
+    assert "第三方机构制定" not in third_party.answer and amounts(third_party) == [30000]
