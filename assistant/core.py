@@ -16,7 +16,7 @@ from assistant.checkup import Checkup, CheckupOutcome, questionnaire, report_tex
 from assistant.calc_reply import outcome_text, to_contract
 from assistant.dialogue import Dialogue, Outcome
 from assistant.embeddings import Embedder
-from assistant.index import IndexReport, build_index, chroma_client, vector_store
+from assistant.index import IndexReport, build_index, chroma_client, collection
 from assistant.lexical import Tokenizer
 from assistant.retrieve import HybridRetriever, PolicyRetriever
 from assistant.sessions import SessionStore, new_session_id
@@ -62,8 +62,8 @@ class Assistant:
     @cached_property
     def retriever(self) -> HybridRetriever:
         self.ensure_index(progress=False)
-        store = vector_store(self.settings, self.embedder, client=self.chroma)
-        return HybridRetriever(self.documents, self.tokenizer, store)
+        clauses = collection(self.chroma, self.settings, self.embedder)
+        return HybridRetriever(self.documents, self.tokenizer, clauses, self.embedder)
 
     @cached_property
     def checkup(self) -> Checkup:

@@ -8,15 +8,18 @@ import hashlib
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
-from langchain_chroma import Chroma
 from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.corpus import Clause, Document
 from assistant.embeddings import ChromaPolicyEmbedding, Embedder, LangChainPolicyEmbeddings
+
+if TYPE_CHECKING:
+    from langchain_chroma import Chroma
 
 EMBED_BATCH = 16
 
@@ -52,7 +55,8 @@ def clause_hash(clause: Clause, embedder: Embedder) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def _collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedder):
+def collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedder) -> chromadb.Collection:
+    """The clause collection, always with our embedding function (Chroma's default downloads one)."""
     return client.get_or_create_collection(
         name=settings.collection,
         embedding_function=ChromaPolicyEmbedding(embedder),
@@ -67,9 +71,9 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
     client = client or chroma_client(settings)
     if rebuild and settings.collection in [c.name for c in client.list_collections()]:
         client.delete_collection(settings.collection)
-    collection = _collection(client, settings, embedder)
+    clauses = collection(client, settings, embedder)
 
-    stored = collection.get(include=["metadatas"])
+    stored = clauses.get(include=["metadatas"])
     stored_hash = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], stored["metadatas"])}
     wanted = {f"{c.doc_id}:{c.clause_id}": (c, doc.meta.title) for doc in documents for c in doc.clauses}
 
@@ -79,13 +83,13 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
     updated = sum(1 for p in pending if p[0] in stored_hash)
 
     if stale:
-        collection.delete(ids=stale)
+        clauses.delete(ids=stale)
     bar = tqdm(total=len(pending), desc="embedding clauses", unit="clause", file=sys.stderr,
                disable=not progress or not pending)
     for start in range(0, len(pending), EMBED_BATCH):
         batch = pending[start : start + EMBED_BATCH]
         vectors = embedder.passages([clause.search_text for _, clause, _, _ in batch])
-        collection.upsert(
+        clauses.upsert(
             ids=[id_ for id_, *_ in batch],
             embeddings=vectors,
             documents=[clause.text for _, clause, _, _ in batch],
@@ -100,10 +104,13 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
 
 
 def vector_store(settings: Settings, embedder: Embedder,
-                 client: chromadb.ClientAPI | None = None) -> Chroma:
-    """The dense side as a LangChain vector store, for our retriever and for any LangChain user."""
+                 client: chromadb.ClientAPI | None = None) -> "Chroma":
+    """The dense side as a LangChain vector store, for the LLM mode and any LangChain user."""
+    # Imported here: the question path queries the collection directly and starts faster without it.
+    from langchain_chroma import Chroma
+
     client = client or chroma_client(settings)
-    _collection(client, settings, embedder)
+    collection(client, settings, embedder)
     return Chroma(client=client, collection_name=settings.collection,
                   embedding_function=LangChainPolicyEmbeddings(embedder),
                   create_collection_if_not_exists=False)

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from langchain_chroma import Chroma
+import chromadb
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document as LCDocument
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.corpus import Clause, Document
+from assistant.embeddings import Embedder
 from assistant.lexical import LexicalIndex, Tokenizer
 
 # The question is about this document itself (its dates, issuer, status), not a topic in it.
@@ -46,18 +47,22 @@ class Retrieval:
 
 
 class HybridRetriever:
-    def __init__(self, documents: tuple[Document, ...], tokenizer: Tokenizer, store: Chroma) -> None:
+    def __init__(self, documents: tuple[Document, ...], tokenizer: Tokenizer, collection: chromadb.Collection,
+                 embedder: Embedder) -> None:
         self.clauses = [c for doc in documents for c in doc.clauses]
         self.titles = {doc.meta.doc_id: doc.meta.title for doc in documents}
         self.tokenizer = tokenizer
         self.lexical = LexicalIndex([c.search_text for c in self.clauses], tokenizer)
-        self.store = store
+        self.collection = collection
+        self.embedder = embedder
         self._position = {f"{c.doc_id}:{c.clause_id}": i for i, c in enumerate(self.clauses)}
 
     def _dense_cosines(self, query: str) -> list[float]:
         cosines = [0.0] * len(self.clauses)
-        for doc, distance in self.store.similarity_search_with_score(query, k=len(self.clauses)):
-            position = self._position.get(f"{doc.metadata['doc_id']}:{doc.metadata['clause_id']}")
+        found = self.collection.query(query_embeddings=[self.embedder.queries([query])[0]],
+                                      n_results=len(self.clauses), include=["metadatas", "distances"])
+        for meta, distance in zip(found["metadatas"][0], found["distances"][0]):
+            position = self._position.get(f"{meta['doc_id']}:{meta['clause_id']}")
             if position is not None:
                 cosines[position] = 1.0 - distance
         return cosines

@@ -59,6 +59,10 @@ def test_langchain_chroma_vector_store_searches_our_index(assistant, settings):
     document, distance = store.similarity_search_with_score("规划设计费用补助", k=1)[0]
     assert document.metadata["clause_id"].startswith("s")
     assert 0 <= distance < 1
+    # The same index the fused retriever's dense side reads.
+    dense_top = assistant.retriever.retrieve("规划设计费用补助", k=1, mode="dense").hits[0]
+    assert dense_top.clause.clause_id == document.metadata["clause_id"]
+    assert abs(dense_top.cosine - (1 - distance)) < 1e-4
 
 
 def test_indexing_is_idempotent_and_incremental(assistant, settings):
