@@ -118,7 +118,12 @@ def _batch_reply(assistant, line_no: int, line: str, today: date) -> Reply:
     session = None if session is None else str(session)
     if "message" not in request:
         return _error_line(line_no, "缺少 message 字段", request_id, session)
-    return assistant.reply(session, request["message"], today, request_id=request_id)
+    try:
+        return assistant.reply(session, request["message"], today, request_id=request_id)
+    except Exception:
+        # One broken line must not cost the rest of the file its answers; the log keeps the cause.
+        logging.getLogger(__name__).exception("line %d failed", line_no)
+        return _error_line(line_no, "处理时发生内部错误，请稍后重试或联系管理员", request_id, session)
 
 
 def run_index(args: argparse.Namespace) -> int:

@@ -53,6 +53,14 @@ def read_inputs(item: str, message: str, amounts: list[Amount]) -> dict[str, Any
     return inputs
 
 
+def _complete(item: str, inputs: dict[str, Any]) -> bool:
+    """Every required input given (inconsistent inputs are reported when the item is computed)."""
+    try:
+        return not missing_inputs(item, inputs)
+    except CalculatorError:
+        return True
+
+
 def _names_a_tier_change(item: str, message: str) -> bool:
     """"市级升省级" asks for the tier difference: a calculation even without an amount."""
     rule = get_rule(item)
@@ -98,7 +106,7 @@ class Dialogue:
         group = _overlapping(item)
         inputs = {other: read_inputs(other, message, amounts) for other in group}
         # Of items assessed together, lead with one the message gives every input for.
-        complete = [other for other in group if not missing_inputs(other, inputs[other])]
+        complete = [other for other in group if _complete(other, inputs[other])]
         lead = item if item in complete or not complete else complete[0]
         state["last_item"] = lead
         return self._compute_or_ask(state, lead, inputs[lead], script, others=inputs)

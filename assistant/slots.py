@@ -122,9 +122,8 @@ def money_inputs(rule: Rule, amounts: list[Amount], has_previous_tier: bool) -> 
                 values[received_spec.name] = amount.value_yuan
         else:
             leftovers.append(amount)
+    # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万").
     main = next((s for s in specs if s.required), None)
-    if rule.base and rule.base.parts and any(p in values for p in rule.base.parts):
-        main = None
     if main and leftovers:
         values[main.name] = leftovers[0].value_yuan
     return values

@@ -83,3 +83,22 @@ def test_console_script_runs_in_a_fresh_process():
     assert done.returncode == 0, done.stderr[-2000:]
     reply = json.loads(done.stdout)
     assert reply["status"] == "calculated" and reply["calculations"][0]["amount_yuan"] == 30000
+
+
+def test_an_internal_failure_on_one_line_does_not_stop_the_batch(capsys, tmp_path, monkeypatch):
+    from assistant.core import Assistant
+
+    original = Assistant.reply
+
+    def flaky(self, session, message, today, request_id=None):
+        if message == "boom":
+            raise RuntimeError("simulated failure")
+        return original(self, session, message, today, request_id=request_id)
+
+    monkeypatch.setattr(Assistant, "reply", flaky)
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text('{"id": "1", "message": "boom"}\n{"id": "2", "message": "政策有效期到哪天"}\n', encoding="utf-8")
+    code, out = run(capsys, "batch", str(requests))
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert [r["status"] for r in replies] == ["error", "answered"]
+    assert "Traceback" not in replies[0]["answer"] and replies[0]["id"] == "1"

@@ -123,3 +123,10 @@ def test_facts_stated_in_passing_decide_conditions(assistant):
     assert off_standard.status is Status.NOT_ELIGIBLE and "GB/T12643" in off_standard.calculations[0].reason
     third_party = assistant.reply(None, "规划设计费6万元，委托第三方做数字化转型方案，补助多少", TODAY)
     assert "第三方机构制定" not in third_party.answer and amounts(third_party) == [30000]
+
+
+def test_total_with_one_part_is_a_total(assistant):
+    reply = assistant.reply(None, "机器换人项目总投资500万，其中软件投入100万，补多少", TODAY)
+    assert amounts(reply) == [500000]
+    mismatch = assistant.reply(None, "机器换人项目投资500万，设备投入300万，软件投入100万，补多少", TODAY)
+    assert mismatch.status is Status.ERROR and "不一致" in mismatch.answer
