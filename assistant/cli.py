@@ -72,7 +72,12 @@ def print_human(reply: Reply) -> None:
 
 
 def run_ask(args: argparse.Namespace, today: date) -> int:
-    reply = _assistant().reply(args.session, args.message, today)
+    try:
+        reply = _assistant().reply(args.session, args.message, today)
+    except Exception:
+        logging.getLogger(__name__).exception("the question could not be answered")
+        reply = Reply(session=args.session or new_session_id(), status=Status.ERROR,
+                      answer="处理时发生内部错误，请稍后重试或联系管理员。")
     if args.json:
         print(reply.model_dump_json(indent=2))
     else:
