@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from calculators import EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
+from calculators import CalculatorError, EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
 from calculators.profile import GENERAL_FIELDS
 
 from assistant.amounts import find_amounts
@@ -28,6 +28,7 @@ CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
 @dataclass
 class CheckupOutcome:
     report: EligibilityReport | None  # None until the user has told us something
+    problem: str | None = None  # a stated figure the check cannot use
 
 
 def profile_facts(message: str) -> dict[str, Any]:
@@ -51,6 +52,7 @@ def profile_facts(message: str) -> dict[str, Any]:
 class Checkup:
     def turn(self, state: dict[str, Any], message: str) -> CheckupOutcome | None:
         facts = profile_facts(message)
+        previous = dict(state.get("checkup", {}).get("profile", {}))
         if START.search(fold(message)) and not state.get("checkup"):
             state["checkup"] = {"profile": facts}
         elif state.get("checkup") and facts:
@@ -59,7 +61,12 @@ class Checkup:
             state.pop("checkup", None)  # anything else ends the check-up
             return None
         profile = state["checkup"]["profile"]
-        return CheckupOutcome(report=check_eligibility(profile) if profile else None)
+        try:
+            return CheckupOutcome(report=check_eligibility(profile) if profile else None)
+        except CalculatorError as exc:
+            # A figure that cannot be right (负数, 0): say so and keep what was known before it.
+            state["checkup"]["profile"] = previous
+            return CheckupOutcome(report=None, problem=str(exc))
 
 
 def questionnaire(script: Script) -> str:

@@ -131,6 +131,8 @@ class Assistant:
 
     def _checkup_reply(self, session: str, checkup: CheckupOutcome, today: date, script: Script) -> Reply:
         report = checkup.report
+        if checkup.problem:
+            return Reply(session=session, status=Status.ERROR, answer=to_script(checkup.problem, script))
         if report is None or not (report.items or report.not_eligible):
             ask = to_script(questionnaire(script), script)
             return Reply(session=session, status=Status.NEEDS_INFO, answer=ask, follow_up=ask)

@@ -35,3 +35,13 @@ def test_checkup_conversation(assistant):
 def test_checkup_in_english(assistant):
     reply = assistant.reply("check-2", "Which subsidies are we eligible for?", TODAY)
     assert reply.status is Status.NEEDS_INFO and reply.follow_up.startswith("Tell me")
+
+
+def test_an_impossible_figure_is_an_error_and_the_profile_survives(assistant):
+    assistant.reply("check-3", "我们能享受哪些补贴", TODAY)
+    kept = assistant.reply("check-3", "买工业机器人花了300万", TODAY)
+    assert kept.status is Status.CALCULATED
+    wrong = assistant.reply("check-3", "机器换人项目投资0元", TODAY)
+    assert wrong.status is Status.ERROR and "大于0" in wrong.answer
+    again = assistant.reply("check-3", "工厂物联网项目投资60万", TODAY)
+    assert {"robot_purchase", "factory_iot"} <= {c.item for c in again.calculations}
