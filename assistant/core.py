@@ -98,7 +98,7 @@ class Assistant:
         script = detect_script(message) if isinstance(message, str) else Script.SIMPLIFIED
         problem = guard.input_error(message, self.settings.max_message_chars, script)
         if problem:
-            return Reply(id=request_id, session=session, status=Status.ERROR, answer=problem)
+            return Reply(id=request_id, session=session, status=Status.ERROR, answer=to_script(problem, script))
         assert isinstance(message, str)
         if guard.refusal_reason(message):
             return Reply(id=request_id, session=session, status=Status.REFUSED,

@@ -85,3 +85,10 @@ def test_asking_what_an_item_pays_cites_that_items_clause_first(assistant, quest
 def test_asking_about_goals_is_not_taken_for_a_subsidy_question(assistant):
     reply = assistant.reply(None, "到2025年要创建多少家省级以上工业互联网平台", TODAY)
     assert reply.citations[0].location == "一、总体要求（二）目标4"
+
+
+def test_errors_follow_the_users_script(assistant):
+    too_long = assistant.reply(None, "請問" * 1001, TODAY)
+    assert too_long.status is Status.ERROR and "過長" in too_long.answer
+    english = assistant.reply(None, "robot " * 400, TODAY)
+    assert english.status is Status.ERROR and "limit" in english.answer
