@@ -51,11 +51,14 @@ def profile_facts(message: str) -> dict[str, Any]:
 
 class Checkup:
     def turn(self, state: dict[str, Any], message: str) -> CheckupOutcome | None:
+        starting = not state.get("checkup") and bool(START.search(fold(message)))
+        if not starting and not state.get("checkup"):
+            return None  # most turns: no check-up, so no need to read facts at all
         facts = profile_facts(message)
         previous = dict(state.get("checkup", {}).get("profile", {}))
-        if START.search(fold(message)) and not state.get("checkup"):
+        if starting:
             state["checkup"] = {"profile": facts}
-        elif state.get("checkup") and facts:
+        elif facts:
             state["checkup"]["profile"].update(facts)
         else:
             state.pop("checkup", None)  # anything else ends the check-up

@@ -10,8 +10,8 @@ from calculators import get_rule
 
 from assistant import answer, guard
 from assistant.config import Settings, get_settings
-from assistant.contract import Reply, Status
-from assistant.corpus import Document, load_corpus
+from assistant.contract import Citation, Reply, Status
+from assistant.corpus import Clause, Document, load_corpus
 from assistant.checkup import Checkup, CheckupOutcome, questionnaire, report_text
 from assistant.calc_reply import outcome_text, to_contract
 from assistant.dialogue import Dialogue, Outcome
@@ -119,9 +119,8 @@ class Assistant:
     def _calculator_reply(self, session: str, outcome: Outcome, today: date, script: Script) -> Reply:
         status = {"calculated": Status.CALCULATED, "not_eligible": Status.NOT_ELIGIBLE,
                   "needs_info": Status.NEEDS_INFO, "error": Status.ERROR}[outcome.kind]
-        locations = dict.fromkeys(get_rule(item).clause for item in outcome.items)
-        citations = [] if status is Status.ERROR else [
-            answer.cite(clause, title, script) for clause, title in map(self.clause_at, locations)]
+        citations = [] if status is Status.ERROR else self.cite_locations(
+            [get_rule(item).clause for item in outcome.items], script)
         return Reply(
             session=session, status=status, answer=to_script(outcome_text(outcome, script), script),
             citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
@@ -137,8 +136,7 @@ class Assistant:
             ask = to_script(questionnaire(script), script)
             return Reply(session=session, status=Status.NEEDS_INFO, answer=ask, follow_up=ask)
         assessed = [*report.items, *report.not_eligible]
-        locations = dict.fromkeys(item.clause for item in assessed)
-        citations = [answer.cite(clause, title, script) for clause, title in map(self.clause_at, locations)]
+        citations = self.cite_locations([item.clause for item in assessed], script)
         calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
         status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
         if not calculations:
@@ -147,13 +145,15 @@ class Assistant:
                      citations=citations, calculations=calculations,
                      warnings=self.warnings_for({c.doc_id for c in citations}, today, script))
 
-    def clause_at(self, location: str):
-        """The clause a calculator rule cites, with its document title."""
-        for document in self.documents:
-            for clause in document.clauses:
-                if clause.location == location:
-                    return clause, document.meta.title
-        raise LookupError(f"no clause at {location}")
+    @cached_property
+    def clauses_by_location(self) -> dict[str, tuple[Clause, str]]:
+        """Where calculator rules point (e.g. 三、专项政策（二）): the clause and its document title."""
+        return {clause.location: (clause, document.meta.title)
+                for document in self.documents for clause in document.clauses}
+
+    def cite_locations(self, locations: list[str], script: Script) -> list[Citation]:
+        """One citation per distinct location, in the order given."""
+        return [answer.cite(*self.clauses_by_location[location], script) for location in dict.fromkeys(locations)]
 
     def _answer_question(self, session: str, message: str, today: date, script: Script) -> Reply:
         retrieval = self.retriever.retrieve(message, k=self.settings.top_k)

@@ -68,7 +68,8 @@ class HybridRetriever:
         return cosines
 
     def retrieve(self, query: str, k: int = 3, mode: Mode = "fusion") -> Retrieval:
-        query_tokens = self.tokenizer.query_tokens(query)
+        expanded = self.tokenizer.expand(query)
+        query_tokens = self.tokenizer.tokens(expanded)
         bm25 = self.lexical.scores(query_tokens)
         cosines = self._dense_cosines(query) if mode != "bm25" else [0.0] * len(self.clauses)
         bm25_rank = _ranks(bm25)
@@ -83,7 +84,7 @@ class HybridRetriever:
         order = sorted(range(len(self.clauses)), key=lambda i: -fused[i])
         hits = [Hit(self.clauses[i], self.titles[self.clauses[i].doc_id], fused[i], bm25_rank[i],
                     dense_rank[i], cosines[i]) for i in order[:k]]
-        signals = self._signals(query, query_tokens, cosines)
+        signals = self._signals(query, expanded, query_tokens, cosines)
         return Retrieval(hits=hits, in_scope=bool(signals["in_scope"]), signals=signals)
 
     def promote(self, retrieval: Retrieval, location: str) -> Retrieval:
@@ -99,10 +100,9 @@ class HybridRetriever:
         return Retrieval(hits=[promoted, *others][: len(retrieval.hits) or 1], in_scope=retrieval.in_scope,
                          signals=retrieval.signals)
 
-    def _signals(self, query: str, query_tokens: list[str], cosines: list[float]) -> dict:
+    def _signals(self, query: str, expanded: str, query_tokens: list[str], cosines: list[float]) -> dict:
         """No single cosine decides (e5 scores bunch together): domain words, how much of the
         question the corpus knows, how far the best clause stands out, and foreign places."""
-        expanded = self.tokenizer.expand(query)
         domain_hit = next((t for t in self.tokenizer.domain_terms if t in expanded), "")
         coverage = self.lexical.coverage(query_tokens)
         ranked = sorted(cosines, reverse=True)
