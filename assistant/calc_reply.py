@@ -47,8 +47,9 @@ def outcome_text(outcome: Outcome, script: Script) -> str:
     if outcome.kind == "needs_info":
         rule = get_rule(outcome.items[0])
         title = rule.title_en if english else rule.title
-        return (f"To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
-                else f"计算“{title}”还需要一项信息：{outcome.follow_up}")
+        unread = f"{outcome.message} " if outcome.message else ""
+        return (f"{unread}To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
+                else f"{unread}计算“{title}”还需要一项信息：{outcome.follow_up}")
     if outcome.kind == "error":
         again = f" {outcome.follow_up}" if outcome.follow_up else ""
         return f"{outcome.message}{again}"

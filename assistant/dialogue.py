@@ -14,7 +14,7 @@ from calculators import (Calculation, CalculatorError, compute, get_rule, load_r
                          missing_inputs)
 
 from assistant.amounts import Amount, AmountError, find_amounts, validate_amount
-from assistant.slots import bool_inputs, choice_inputs, fill_answer, money_inputs
+from assistant.slots import bool_inputs, describes_subsidy, choice_inputs, fill_answer, money_inputs
 from assistant.text import Script, fold
 
 # Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
@@ -23,6 +23,8 @@ CALCULATE = re.compile(r"怎么算|如何算|如何计算|算一下|算算|帮�
 # Asking what an item pays, as opposed to what the policy aims at ("多少家").
 AMOUNT_QUESTION = re.compile(r"补多少|补助多少|补贴多少|资助多少|奖励多少|奖多少|给多少|多少钱|能补|能拿|可以拿|能领|"
                              r"补助标准|补贴标准|资助标准|比例|上限|最高|how much|what rate|the rate|cap\b")
+# Something typed as money that the amount parser could not read as one figure.
+UNREAD_FIGURE = re.compile(r"[0-9a-z.,，~～\-]+\s*(万元|万|亿元|亿|元|yuan|rmb)")
 # Words that say a recognition moved up ("市级升为省级"); listing two tiers alone is not a change.
 TIER_CHANGE = re.compile(r"升|晋级|进档|变成|变为|现在|如今|新评|又评|又被|upgrade|promot|move[sd]? up|now")
 
@@ -69,7 +71,9 @@ def _names_a_tier_change(item: str, message: str) -> bool:
 
 
 def usable_amounts(amounts: list[Amount]) -> list[Amount]:
-    return [a for a in amounts if not a.unit_missing or len(amounts) == 1]
+    """Amounts that can be calculator inputs: not a bare number among others, and not a figure
+    of the subsidy itself ("补贴最高100万吗" asks about the cap, it is no purchase price)."""
+    return [a for a in amounts if (not a.unit_missing or len(amounts) == 1) and not describes_subsidy(a)]
 
 
 class Dialogue:
@@ -83,7 +87,8 @@ class Dialogue:
     def turn(self, state: dict[str, Any], message: str, script: Script) -> Outcome | None:
         """None when this is not a calculator turn: the question goes to retrieval."""
         items = match_items(fold(message))
-        amounts = usable_amounts(find_amounts(message))
+        found = find_amounts(message)
+        amounts = usable_amounts(found)
         pending = state.get("pending")
         if pending and (not items or pending["item"] in items):
             outcome = self._continue(state, pending, message, amounts, script)
@@ -94,10 +99,17 @@ class Dialogue:
             items = [state["last_item"]]  # a bare "那500万呢" follows up on the item last talked about
         if not items:
             return None
-        if not amounts and not CALCULATE.search(fold(message)) and not _names_a_tier_change(items[0], message):
+        unread = None if found else UNREAD_FIGURE.search(fold(message))
+        if (not amounts and not unread and not CALCULATE.search(fold(message))
+                and not _names_a_tier_change(items[0], message)):
             state["last_item"] = items[0]
             return None
-        return self._start(state, items[0], message, amounts, script)
+        outcome = self._start(state, items[0], message, amounts, script)
+        if unread and outcome.kind == "needs_info":
+            # A figure was typed but could not be read ("abc万", "300万-500万"): say so, then ask.
+            outcome.message = (f"I could not read “{unread.group(0)}” as one amount." if script is Script.ENGLISH
+                               else f"没能把“{unread.group(0)}”读成一个确定的金额。")
+        return outcome
 
     def _start(self, state: dict, item: str, message: str, amounts: list[Amount], script: Script) -> Outcome:
         problem = self._invalid_amount(amounts, script)

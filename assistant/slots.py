@@ -15,6 +15,17 @@ from assistant.text import fold
 
 # An amount labelled like this is money the enterprise already received, not what it spent.
 RECEIVED = re.compile(r"拿了|拿到|已获|获得了|已经获得|收到|领了|领到|已享受|享受了|补了|received|got")
+# An amount labelled like this is a figure of the subsidy (its cap, its amount), not an input.
+# Only a label that ends in the cue counts: "subsidy for 5 million" names the purchase, not the subsidy.
+SUBSIDY_FIGURE = re.compile(r"(补贴|补助|资助|奖励|奖金|上限|最高|封顶)(是|为|有|能有)?$|"
+                            r"(cap|capped at|cap of|maximum|maximum of|up to|(subsidy|grant) of)$")
+
+
+def describes_subsidy(amount: Amount) -> bool:
+    label = amount.label.lower().strip()
+    return bool(SUBSIDY_FIGURE.search(label)) and not RECEIVED.search(label)
+
+
 # Which of two levels is the one held before and which is the new recognition.
 BEFORE = re.compile(r"(已经是|原来是|原先是|之前是|以前是|曾经是|曾是|从)$")
 PART_CUES = {"equipment_yuan": ("设备", "equipment", "hardware"), "software_yuan": ("软件", "software")}

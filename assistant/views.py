@@ -12,7 +12,7 @@ from calculators import Calculation, EligibilityReport, ItemAssessment, format_y
 
 from assistant.calc_reply import to_contract
 from assistant.corpus import Document
-from assistant.render import ClauseIndex, amount_headline, clause_anchor, inputs_text
+from assistant.render import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
 from assistant.text import to_simplified
 
 _STATE_MARK = {"met": ("✓", "已满足"), "not_met": ("✗", "不满足"), "unknown": ("?", "待确认")}
@@ -58,7 +58,7 @@ def calculation_html(calc: Calculation, index: ClauseIndex, warnings: list[str] 
     if open_points:
         parts.append("<ul class='todo'>" + "".join(f"<li>{e(p)}</li>" for p in open_points) + "</ul>")
     parts.append(f'<table class="facts">{table}</table>')
-    parts += [f'<div class="warning">⚠ <b>请注意：</b>{e(w)}</div>' for w in warnings]
+    parts += [warning_html(w) for w in warnings]
     parts.append(f'<blockquote class="quote">{e(calc.quote)}</blockquote>')
     if other_notes:
         parts.append("<ul class='notes'>" + "".join(f"<li>{e(n)}</li>" for n in other_notes) + "</ul>")
@@ -88,7 +88,7 @@ def _assessment_html(item: ItemAssessment, index: ClauseIndex) -> str:
 
 
 def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: list[str] = ()) -> str:
-    parts = ['<div class="report">', *(f'<div class="warning">⚠ <b>请注意：</b>{e(w)}</div>' for w in warnings),
+    parts = ['<div class="report">', *(warning_html(w) for w in warnings),
              f'<div class="totals"><div><span>确定可获合计</span><b>{e(format_yuan(report.total_yuan))}</b></div>'
              f'<div><span>条件都满足时最多可获</span><b>{e(format_yuan(report.possible_total_yuan))}</b></div>'
              f'<div><span>涉及项目</span><b>{len(report.items)} 项可申请或待确认 · {len(report.not_eligible)} 项不符合</b></div></div>']

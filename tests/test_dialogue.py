@@ -130,3 +130,21 @@ def test_total_with_one_part_is_a_total(assistant):
     assert amounts(reply) == [500000]
     mismatch = assistant.reply(None, "机器换人项目投资500万，设备投入300万，软件投入100万，补多少", TODAY)
     assert mismatch.status is Status.ERROR and "不一致" in mismatch.answer
+
+
+@pytest.mark.parametrize("message", ["机器换人项目投资abc万", "机器换人项目投资300万-500万，补多少"])
+def test_unreadable_figures_are_asked_for_not_guessed(assistant, message):
+    reply = assistant.reply(None, message, TODAY)
+    assert reply.status is Status.NEEDS_INFO, reply.answer
+    assert "读成一个确定的金额" in reply.answer and "实际投资额" in reply.follow_up
+    assert not reply.calculations
+
+
+@pytest.mark.parametrize("message, location", [
+    ("机器人补贴最高100万吗", "三、专项政策（二）"),
+    ("物联网项目补助上限是150万吗", "三、专项政策（三）"),
+])
+def test_a_figure_of_the_subsidy_itself_is_not_taken_as_an_input(assistant, message, location):
+    reply = assistant.reply(None, message, TODAY)
+    assert reply.status is Status.ANSWERED and not reply.calculations
+    assert reply.citations[0].location == location
