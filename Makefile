@@ -21,10 +21,10 @@ test: index browser
 	$(PY) -m pytest
 
 eval: index
-	$(PY) -m assistant.evaluate
+	$(PY) -m assistant.maintenance.evaluate
 
 bench: index
-	$(PY) -m assistant.bench
+	$(PY) -m assistant.maintenance.bench
 
 index: model
 	$(CLI) index
@@ -32,7 +32,7 @@ index: model
 model: $(MODEL)
 
 $(MODEL): $(INSTALLED)
-	$(PY) -m assistant.model_prep
+	$(PY) -m assistant.maintenance.model_prep
 
 install: $(INSTALLED)
 

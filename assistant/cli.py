@@ -9,10 +9,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from assistant.config import get_settings
+from assistant.config import get_settings, set_offline_environment
 from assistant.contract import Reply, Status
-from assistant.model_prep import MARKER
-from assistant.sessions import new_session_id
+from assistant.maintenance.model_prep import MARKER
+from assistant.storage.sessions import new_session_id
 
 
 def _date(value: str) -> date:
@@ -46,15 +46,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_model() -> None:
+    settings = get_settings()
+    if not settings.embedding_model and not (settings.prepared_model_dir / MARKER).exists():
+        from assistant.maintenance.model_prep import prepare_model
+
+        prepare_model(settings.prepared_model_dir)
+
+
 def _assistant():
     from assistant.core import Assistant
 
-    settings = get_settings()
-    if not settings.embedding_model and not (settings.prepared_model_dir / MARKER).exists():
-        from assistant.model_prep import prepare_model
-
-        prepare_model(settings.prepared_model_dir)
-    return Assistant(settings)
+    _prepare_model()
+    return Assistant.from_settings(get_settings())
 
 
 def print_human(reply: Reply) -> None:
@@ -132,13 +136,16 @@ def _batch_reply(assistant, line_no: int, line: str, today: date) -> Reply:
 
 
 def run_index(args: argparse.Namespace) -> int:
-    report = _assistant().ensure_index(rebuild=args.rebuild, progress=True)
+    from assistant.retrieval.chroma_index import update_index
+
+    _prepare_model()
+    report = update_index(get_settings(), rebuild=args.rebuild, progress=True)
     print(report.summary())
     return 0
 
 
 def run_serve(args: argparse.Namespace, today: date | None) -> int:
-    from assistant.api import serve
+    from assistant.web.api import serve
 
     settings = get_settings()
     serve(_assistant(), host=args.host or settings.host, port=args.port or settings.port, today=today)
@@ -146,6 +153,7 @@ def run_serve(args: argparse.Namespace, today: date | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    set_offline_environment()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     for chatty in ("sentence_transformers", "httpx", "chromadb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)

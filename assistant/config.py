@@ -12,8 +12,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Libraries read these at import time; they must be set before chromadb, gradio or
-# huggingface_hub are imported, so this module sets them when it is first imported.
+# Libraries read these at import time: process entry points (CLI, app, tests) call
+# `set_offline_environment()` before chromadb, gradio or huggingface_hub are imported.
 OFFLINE_ENV = {
     "ANONYMIZED_TELEMETRY": "False",
     "GRADIO_ANALYTICS_ENABLED": "False",
@@ -22,8 +22,12 @@ OFFLINE_ENV = {
     "TRANSFORMERS_OFFLINE": "1",
     "TOKENIZERS_PARALLELISM": "false",
 }
-for _name, _value in OFFLINE_ENV.items():
-    os.environ.setdefault(_name, _value)
+
+
+def set_offline_environment() -> None:
+    """No telemetry, no model hub: what a process must set before importing those libraries."""
+    for name, value in OFFLINE_ENV.items():
+        os.environ.setdefault(name, value)
 
 
 class Settings(BaseSettings):

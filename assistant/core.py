@@ -6,21 +6,23 @@ import logging
 from datetime import date
 from functools import cached_property
 
-from calculators import get_rule
+from calculators import RuleBook, get_rule, load_rulebook
 
-from assistant import answer, guard
+from assistant.answering import extractive as answer
+from assistant.understanding import guard
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
-from assistant.corpus import Clause, Document, load_corpus
-from assistant.checkup import Checkup, CheckupOutcome, questionnaire, report_text
-from assistant.calc_reply import outcome_text, to_contract
-from assistant.dialogue import Dialogue, Outcome
-from assistant.embeddings import Embedder
-from assistant.index import IndexReport, build_index, chroma_client, collection
-from assistant.lexical import Tokenizer
-from assistant.retrieve import HybridRetriever, PolicyRetriever
-from assistant.sessions import SessionStore, new_session_id
-from assistant.text import Script, detect_script, to_script
+from assistant.corpus.documents import Clause, Document, load_corpus
+from assistant.dialogue.checkup import Checkup, CheckupOutcome, questionnaire, report_text
+from assistant.answering.calculations import outcome_text, to_contract
+from assistant.dialogue.calculator import Dialogue, Outcome
+from assistant.integrations.retriever import PolicyRetriever
+from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
+from assistant.retrieval.embeddings import Embedder
+from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.lexical import tokenizer_for
+from assistant.storage.sessions import SessionStore, new_session_id
+from assistant.understanding.text import Script, detect_script, to_script
 
 log = logging.getLogger(__name__)
 
@@ -37,55 +39,38 @@ def not_found_text(script: Script, signals: dict) -> str:
 
 
 class Assistant:
-    def __init__(self, settings: Settings | None = None) -> None:
-        self.settings = settings or get_settings()
+    """Turns (session, message, today) into a Reply. Every part is passed in; `from_settings`
+    builds the real ones, tests pass fakes."""
 
-    # Everything heavy is built on first use, so constructing an Assistant is free.
-    @cached_property
-    def documents(self) -> tuple[Document, ...]:
-        return load_corpus(self.settings.corpus_dir)
+    def __init__(self, *, settings: Settings, documents: tuple[Document, ...], rulebook: RuleBook,
+                 retriever: HybridRetriever, sessions: SessionStore) -> None:
+        self.settings = settings
+        self.documents = documents
+        self.rulebook = rulebook
+        self.retriever = retriever
+        self.tokenizer = retriever.tokenizer
+        self.sessions = sessions
+        self.checkup = Checkup()
+        self.dialogue = Dialogue()
 
-    @cached_property
-    def tokenizer(self) -> Tokenizer:
-        corpus_dir = self.settings.corpus_dir
-        synonyms = corpus_dir / "synonyms.yaml" if self.settings.use_synonyms else None
-        return Tokenizer(corpus_dir / "userdict.txt", synonyms, cache_dir=self.settings.cache_dir)
-
-    @cached_property
-    def embedder(self) -> Embedder:
-        return Embedder.from_settings(self.settings)
-
-    @cached_property
-    def chroma(self):
-        return chroma_client(self.settings)
-
-    @cached_property
-    def retriever(self) -> HybridRetriever:
-        self.ensure_index(progress=False)
-        clauses = collection(self.chroma, self.settings, self.embedder)
-        return HybridRetriever(self.documents, self.tokenizer, clauses, self.embedder)
-
-    @cached_property
-    def checkup(self) -> Checkup:
-        return Checkup()
-
-    @cached_property
-    def dialogue(self) -> Dialogue:
-        return Dialogue()
-
-    @cached_property
-    def sessions(self) -> SessionStore:
-        return SessionStore(self.settings.sessions_db, self.settings.session_ttl_seconds)
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, *, progress: bool = False) -> Assistant:
+        """The product: the e5 model, the Chroma index (updated when the corpus changed), the
+        SQLite sessions."""
+        settings = settings or get_settings()
+        documents = load_corpus(settings.corpus_dir)
+        embedder = Embedder.from_settings(settings)
+        client = chroma_client(settings)
+        report = build_index(settings, documents, embedder, progress=progress, client=client)
+        if report.embedded or report.removed:
+            log.info(report.summary())
+        dense = ChromaVectors(collection(client, settings, embedder), embedder)
+        return cls(settings=settings, documents=documents, rulebook=load_rulebook(),
+                   retriever=HybridRetriever(documents, tokenizer_for(settings), dense),
+                   sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds))
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
         return PolicyRetriever(hybrid=self.retriever, k=k or self.settings.top_k)
-
-    def ensure_index(self, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
-        report = build_index(self.settings, self.documents, self.embedder, rebuild=rebuild,
-                             progress=progress, client=self.chroma)
-        if report.embedded or report.removed:
-            log.info(report.summary())
-        return report
 
     def warm_up(self) -> None:
         self.retriever.retrieve("工业机器人补贴", k=1)

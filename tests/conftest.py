@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings, get_settings
-from assistant.model_prep import prepare_model
+from assistant.config import Settings, get_settings, set_offline_environment
+
+set_offline_environment()  # before any test imports chromadb, gradio or transformers
+from assistant.maintenance.model_prep import prepare_model
 
 
 def free_port() -> int:
@@ -33,9 +35,7 @@ def settings(tmp_path_factory, model_dir) -> Settings:
 def assistant(settings):
     from assistant.core import Assistant
 
-    built = Assistant(settings)
-    built.ensure_index(progress=False)
-    return built
+    return Assistant.from_settings(settings)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from assistant.api import create_app
+from assistant.web.api import create_app
 from assistant.config import REPO_ROOT, Settings
 from tests.conftest import free_port
 

@@ -4,7 +4,7 @@ import cn2an
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from assistant.amounts import Amount, AmountError, find_amounts, parse_amount, validate_amount
+from assistant.understanding.amounts import Amount, AmountError, find_amounts, parse_amount, validate_amount
 
 SINGLE = [
     ("300万", 3_000_000),

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from assistant.feedback import FeedbackStore
+from assistant.storage.feedback import FeedbackStore
 from calculators import check_eligibility, compute, load_rules
 from tests.live_server import BrokenAssistant, GatedAssistant, server_settings, start_server
 

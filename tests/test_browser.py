@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from assistant.feedback import FeedbackStore
+from assistant.storage.feedback import FeedbackStore
 from calculators import compute, format_yuan
 from tests.conftest import free_port
 from tests.live_server import SCREENSHOTS, server_settings, start_server

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from assistant.checkup import profile_facts
+from assistant.dialogue.checkup import profile_facts
 from assistant.contract import Status
 
 TODAY = date(2026, 11, 26)

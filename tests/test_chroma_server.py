@@ -11,6 +11,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.core import Assistant
+from assistant.retrieval.chroma_index import update_index
 from tests.conftest import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
@@ -41,10 +42,10 @@ def chroma_server(tmp_path):
 def test_index_and_query_through_a_chroma_server(chroma_server, settings, tmp_path):
     remote = Settings(data_dir=tmp_path / "data", embedding_model=settings.embedding_model,
                       chroma_mode="http", chroma_host="127.0.0.1", chroma_port=chroma_server)
-    assistant = Assistant(remote)
-    first = assistant.ensure_index(progress=False)
+    first = update_index(remote, progress=False)
+    assistant = Assistant.from_settings(remote)
     assert first.added == sum(len(d.clauses) for d in assistant.documents)
-    assert assistant.ensure_index(progress=False).embedded == 0
+    assert update_index(remote, progress=False).embedded == 0
     hits = assistant.retriever.retrieve("省级工业互联网平台一次性补助", k=1).hits
     assert hits[0].clause.location == "三、专项政策（五）"
     assert not (tmp_path / "data" / "chroma").exists()

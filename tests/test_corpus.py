@@ -3,8 +3,8 @@ import re
 import pytest
 
 from assistant.config import REPO_ROOT
-from assistant.corpus import BOILERPLATE_LINE, PINYIN_NOTE, load_corpus, load_metadata, parse_document
-from assistant.text import to_simplified
+from assistant.corpus.documents import BOILERPLATE_LINE, PINYIN_NOTE, load_corpus, load_metadata, parse_document
+from assistant.understanding.text import to_simplified
 
 CORPUS = REPO_ROOT / "corpus"
 SEED = REPO_ROOT.parent / "shared" / "seed" / "policy.txt"

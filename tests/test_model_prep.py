@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import assistant.config  # noqa: F401  (sets the offline env vars before HF libraries load)
-from assistant.model_prep import MARKER, prepare_model
+from assistant.maintenance.model_prep import MARKER, prepare_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -123,7 +122,7 @@ def test_cli_reuses_the_folder(converted):
     weights = converted / "model.safetensors"
     before = weights.stat().st_mtime_ns
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    subprocess.run([sys.executable, "-m", "assistant.model_prep", "--target", str(converted), "--quiet"],
+    subprocess.run([sys.executable, "-m", "assistant.maintenance.model_prep", "--target", str(converted), "--quiet"],
                    cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=120)
     assert weights.stat().st_mtime_ns == before
 

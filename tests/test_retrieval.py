@@ -7,8 +7,8 @@ import yaml
 from langchain_core.retrievers import BaseRetriever
 
 from assistant.config import REPO_ROOT
-from assistant.evaluate import DEV_CASES, fold_for_compare
-from assistant.index import build_index, vector_store
+from assistant.maintenance.evaluate import DEV_CASES, fold_for_compare
+from assistant.retrieval.chroma_index import build_index, vector_store
 
 HELD_OUT = yaml.safe_load((REPO_ROOT / "tests" / "data" / "retrieval_cases.yaml").read_text(encoding="utf-8"))
 
@@ -55,7 +55,7 @@ def test_langchain_retriever_returns_documents_with_location(assistant):
 
 
 def test_langchain_chroma_vector_store_searches_our_index(assistant, settings):
-    store = vector_store(settings, assistant.embedder, client=assistant.chroma)
+    store = vector_store(settings, assistant.retriever.dense.embedder)
     document, distance = store.similarity_search_with_score("规划设计费用补助", k=1)[0]
     assert document.metadata["clause_id"].startswith("s")
     assert 0 <= distance < 1
@@ -66,19 +66,19 @@ def test_langchain_chroma_vector_store_searches_our_index(assistant, settings):
 
 
 def test_indexing_is_idempotent_and_incremental(assistant, settings):
-    unchanged = build_index(settings, assistant.documents, assistant.embedder, progress=False,
-                            client=assistant.chroma)
+    unchanged = build_index(settings, assistant.documents, assistant.retriever.dense.embedder, progress=False,
+                            )
     assert unchanged.embedded == 0 and unchanged.removed == 0
     assert unchanged.unchanged == sum(len(d.clauses) for d in assistant.documents)
 
     document = assistant.documents[0]
     edited_clause = document.clauses[5].model_copy(update={"search_text": document.clauses[5].search_text + " 补充"})
     edited = document.model_copy(update={"clauses": document.clauses[:5] + [edited_clause] + document.clauses[6:-1]})
-    report = build_index(settings, (edited,), assistant.embedder, progress=False, client=assistant.chroma)
+    report = build_index(settings, (edited,), assistant.retriever.dense.embedder, progress=False)
     assert (report.updated, report.added, report.removed) == (1, 0, 1)
 
-    restored = build_index(settings, assistant.documents, assistant.embedder, progress=False,
-                           client=assistant.chroma)
+    restored = build_index(settings, assistant.documents, assistant.retriever.dense.embedder, progress=False,
+                           )
     assert (restored.updated, restored.added, restored.removed) == (1, 1, 0)
 
 
@@ -86,6 +86,6 @@ def test_embedding_calls_are_skipped_when_nothing_changed(assistant, settings, m
     def fail(texts):
         raise AssertionError("re-embedded an unchanged corpus")
 
-    monkeypatch.setattr(assistant.embedder, "passages", fail)
-    report = build_index(settings, assistant.documents, assistant.embedder, progress=False, client=assistant.chroma)
+    monkeypatch.setattr(assistant.retriever.dense.embedder, "passages", fail)
+    report = build_index(settings, assistant.documents, assistant.retriever.dense.embedder, progress=False)
     assert report.embedded == 0

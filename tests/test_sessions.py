@@ -1,4 +1,4 @@
-from assistant.sessions import SessionStore
+from assistant.storage.sessions import SessionStore
 
 
 def test_state_persists_across_store_instances(tmp_path):

@@ -5,7 +5,7 @@ from langchain_core.messages import ToolMessage
 from langchain_core.tools import StructuredTool
 from pydantic import ValidationError
 
-from assistant.tools import all_tools, eligibility_tool
+from assistant.integrations.tools import all_tools, eligibility_tool
 from calculators import load_rules
 
 

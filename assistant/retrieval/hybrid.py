@@ -8,15 +8,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-import chromadb
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document as LCDocument
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
 
-from assistant.corpus import Clause, Document
-from assistant.embeddings import Embedder
-from assistant.lexical import LexicalIndex, Tokenizer
+from assistant.corpus.documents import Clause, Document
+from assistant.retrieval.dense import ClauseVectors, clause_key
+from assistant.retrieval.lexical import LexicalIndex, Tokenizer
 
 # The question is about this document itself (its dates, issuer, status), not a topic in it.
 SELF_REFERENCE = re.compile(r"(这|本|该|此)(个|份|项|条)?(政策|文件|意见|办法|规定|通知)|\b(this|the) (policy|document)\b")
@@ -47,25 +42,16 @@ class Retrieval:
 
 
 class HybridRetriever:
-    def __init__(self, documents: tuple[Document, ...], tokenizer: Tokenizer, collection: chromadb.Collection,
-                 embedder: Embedder) -> None:
+    def __init__(self, documents: tuple[Document, ...], tokenizer: Tokenizer, dense: ClauseVectors) -> None:
         self.clauses = [c for doc in documents for c in doc.clauses]
         self.titles = {doc.meta.doc_id: doc.meta.title for doc in documents}
         self.tokenizer = tokenizer
         self.lexical = LexicalIndex([c.search_text for c in self.clauses], tokenizer)
-        self.collection = collection
-        self.embedder = embedder
-        self._position = {f"{c.doc_id}:{c.clause_id}": i for i, c in enumerate(self.clauses)}
+        self.dense = dense
 
     def _dense_cosines(self, query: str) -> list[float]:
-        cosines = [0.0] * len(self.clauses)
-        found = self.collection.query(query_embeddings=[self.embedder.queries([query])[0]],
-                                      n_results=len(self.clauses), include=["metadatas", "distances"])
-        for meta, distance in zip(found["metadatas"][0], found["distances"][0]):
-            position = self._position.get(f"{meta['doc_id']}:{meta['clause_id']}")
-            if position is not None:
-                cosines[position] = 1.0 - distance
-        return cosines
+        by_key = self.dense.cosines(query)
+        return [by_key.get(clause_key(c.doc_id, c.clause_id), 0.0) for c in self.clauses]
 
     def retrieve(self, query: str, k: int = 3, mode: Mode = "fusion") -> Retrieval:
         expanded = self.tokenizer.expand(query)
@@ -129,21 +115,3 @@ def _standardized(scores) -> list[float]:
     values = np.asarray(scores, dtype=float)
     spread = values.std()
     return list((values - values.mean()) / spread) if spread > 0 else [0.0] * len(values)
-
-
-class PolicyRetriever(BaseRetriever):
-    """The fused retriever for LangChain users: documents carry location, title and doc id."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    hybrid: HybridRetriever
-    k: int = 3
-    mode: Mode = "fusion"
-
-    def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-                                ) -> list[LCDocument]:
-        return [LCDocument(page_content=hit.clause.text,
-                           metadata={"doc_id": hit.clause.doc_id, "clause_id": hit.clause.clause_id,
-                                     "location": hit.clause.location, "title": hit.title,
-                                     "score": hit.score})
-                for hit in self.hybrid.retrieve(query, self.k, self.mode).hits]

@@ -15,8 +15,9 @@ from chromadb.config import Settings as ChromaSettings
 from tqdm import tqdm
 
 from assistant.config import Settings
-from assistant.corpus import Clause, Document
-from assistant.embeddings import ChromaPolicyEmbedding, Embedder, LangChainPolicyEmbeddings
+from assistant.corpus.documents import Clause, Document
+from assistant.retrieval.dense import clause_key
+from assistant.retrieval.embeddings import ChromaPolicyEmbedding, EmbedderContract, LangChainPolicyEmbeddings
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
@@ -50,12 +51,12 @@ def chroma_client(settings: Settings) -> chromadb.ClientAPI:
     return chromadb.PersistentClient(path=str(settings.chroma_dir), settings=chroma_settings)
 
 
-def clause_hash(clause: Clause, embedder: Embedder) -> str:
+def clause_hash(clause: Clause, embedder: EmbedderContract) -> str:
     key = f"{embedder.fingerprint}\x00{clause.location}\x00{clause.search_text}"
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedder) -> chromadb.Collection:
+def collection(client: chromadb.ClientAPI, settings: Settings, embedder: EmbedderContract) -> chromadb.Collection:
     """The clause collection, always with our embedding function (Chroma's default downloads one)."""
     return client.get_or_create_collection(
         name=settings.collection,
@@ -64,7 +65,7 @@ def collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedde
     )
 
 
-def build_index(settings: Settings, documents: tuple[Document, ...], embedder: Embedder, *,
+def build_index(settings: Settings, documents: tuple[Document, ...], embedder: EmbedderContract, *,
                 rebuild: bool = False, progress: bool = True,
                 client: chromadb.ClientAPI | None = None) -> IndexReport:
     started = time.perf_counter()
@@ -103,7 +104,33 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
                        unchanged=len(wanted) - len(pending), seconds=time.perf_counter() - started)
 
 
-def vector_store(settings: Settings, embedder: Embedder,
+def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
+    """`policy-assistant index`: the corpus in settings, embedded with the configured model."""
+    from assistant.corpus.documents import load_corpus
+    from assistant.retrieval.embeddings import Embedder
+
+    return build_index(settings, load_corpus(settings.corpus_dir), Embedder.from_settings(settings),
+                       rebuild=rebuild, progress=progress)
+
+
+class ChromaVectors:
+    """The clause collection as the retriever's dense side."""
+
+    def __init__(self, clauses: chromadb.Collection, embedder: EmbedderContractContract) -> None:
+        self.collection = clauses
+        self.embedder = embedder
+
+    def cosines(self, query: str) -> dict[str, float]:
+        count = self.collection.count()
+        if not count:
+            return {}
+        found = self.collection.query(query_embeddings=[self.embedder.queries([query])[0]],
+                                      n_results=count, include=["metadatas", "distances"])
+        return {clause_key(str(meta["doc_id"]), str(meta["clause_id"])): 1.0 - distance
+                for meta, distance in zip(found["metadatas"][0], found["distances"][0])}
+
+
+def vector_store(settings: Settings, embedder: EmbedderContract,
                  client: chromadb.ClientAPI | None = None) -> "Chroma":
     """The dense side as a LangChain vector store, for the LLM mode and any LangChain user."""
     # Imported here: the question path queries the collection directly and starts faster without it.

@@ -13,9 +13,9 @@ from typing import Any
 from calculators import (Calculation, CalculatorError, compute, get_rule, load_rulebook, match_items,
                          missing_inputs)
 
-from assistant.amounts import Amount, AmountError, find_amounts, validate_amount
-from assistant.slots import bool_inputs, describes_subsidy, choice_inputs, fill_answer, money_inputs
-from assistant.text import Script, fold
+from assistant.understanding.amounts import Amount, AmountError, find_amounts, validate_amount
+from assistant.dialogue.slots import bool_inputs, describes_subsidy, choice_inputs, fill_answer, money_inputs
+from assistant.understanding.text import Script, fold
 
 # Asking to calculate, as opposed to asking what the rule is ("机器人补贴多少" is answered from the clause).
 CALCULATE = re.compile(r"怎么算|如何算|如何计算|算一下|算算|帮我算|计算|测算|calculate|compute|work out")

@@ -8,8 +8,8 @@ from typing import Any
 from calculators import Calculation, format_yuan, get_rule
 
 from assistant.contract import CalculationOut
-from assistant.dialogue import Outcome
-from assistant.text import Script
+from assistant.dialogue.calculator import Outcome
+from assistant.understanding.text import Script
 
 
 def _plain(value: Any) -> Any:

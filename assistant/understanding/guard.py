@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.text import Script, fold
+from assistant.understanding.text import Script, fold
 
 # Attempts to change the assistant's rules or extract its instructions, and requests to help
 # deceive the subsidy process. These are refused outright rather than searched for.

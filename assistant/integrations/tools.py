@@ -12,7 +12,7 @@ from calculators import (CalculatorError, EnterpriseProfile, Rule, check_eligibi
 from langchain_core.tools import StructuredTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from assistant.amounts import AmountError, parse_amount
+from assistant.understanding.amounts import AmountError, parse_amount
 
 Money = float | str
 

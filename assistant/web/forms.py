@@ -15,7 +15,7 @@ from typing import Any
 from calculators import CalculatorError, EnterpriseProfile, Input, get_rule, load_rules, parse_yuan
 from calculators.profile import GENERAL_FIELDS
 
-from assistant.amounts import AmountError, parse_amount
+from assistant.understanding.amounts import AmountError, parse_amount
 
 UNKNOWN = "不确定"
 YES, NO = "是", "否"

@@ -6,15 +6,14 @@ import logging
 from collections.abc import Callable
 from datetime import date
 
-import assistant.config  # noqa: F401  (turns analytics off before gradio is imported)
 import gradio as gr
 
 from calculators import CalculatorError, MissingInputsError, check_eligibility, compute, load_rules
 from calculators.models import Input
 
-from assistant.forms import BOOL_CHOICES, UNKNOWN, FormError, ProfileField, profile_fields, read_inputs, read_profile
-from assistant.render import ClauseIndex
-from assistant.views import calculation_html, eligibility_html, message_html, policy_html
+from assistant.web.forms import BOOL_CHOICES, UNKNOWN, FormError, ProfileField, profile_fields, read_inputs, read_profile
+from assistant.web.chat_view import ClauseIndex
+from assistant.web.tab_views import calculation_html, eligibility_html, message_html, policy_html
 
 log = logging.getLogger(__name__)
 

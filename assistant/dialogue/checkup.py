@@ -12,10 +12,10 @@ from typing import Any
 from calculators import CalculatorError, EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
 from calculators.profile import GENERAL_FIELDS
 
-from assistant.amounts import find_amounts
-from assistant.dialogue import read_inputs, usable_amounts
-from assistant.slots import stated_facts
-from assistant.text import Script, fold
+from assistant.understanding.amounts import find_amounts
+from assistant.dialogue.calculator import read_inputs, usable_amounts
+from assistant.dialogue.slots import stated_facts
+from assistant.understanding.text import Script, fold
 
 START = re.compile(
     r"(能|可以|可|能够)(享受|申请|申报|拿|领)(到)?(哪些|什么|几项|多少项)|哪些(补贴|补助|政策|奖励|资助)|政策体检|"

@@ -11,17 +11,16 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-import assistant.config  # noqa: F401  (turns analytics off before gradio is imported)
 import gradio as gr
 
 from assistant.contract import Reply, Status
-from assistant.feedback import FeedbackIn, FeedbackStore
-from assistant.render import (DISCLAIMER, ClauseIndex, compact_markdown, compact_text, full_markdown, growing_prefixes,
+from assistant.storage.feedback import FeedbackIn, FeedbackStore
+from assistant.web.chat_view import (DISCLAIMER, ClauseIndex, compact_markdown, compact_text, full_markdown, growing_prefixes,
                               md_escape, question_markdown)
-from assistant.sessions import new_session_id
-from assistant.text import Script
-from assistant.ui_tabs import calculator_tab, eligibility_tab, policy_tab
-from assistant.views import policy_html, validity_badge
+from assistant.storage.sessions import new_session_id
+from assistant.understanding.text import Script
+from assistant.web.tabs import calculator_tab, eligibility_tab, policy_tab
+from assistant.web.tab_views import policy_html, validity_badge
 
 log = logging.getLogger(__name__)
 

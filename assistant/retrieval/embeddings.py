@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction
@@ -21,7 +21,48 @@ class ModelNotPrepared(RuntimeError):
     pass
 
 
+@runtime_checkable
+class EmbedderContract(Protocol):
+    """What the index and the retriever need of an embedding model: unit vectors for questions
+    and for clauses, and a fingerprint that changes whenever the vectors would."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    def queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class HashingEmbedder:
+    """A deterministic stand-in for tests: character uni- and bigrams hashed into a fixed number
+    of dimensions, normalized. Texts sharing words score higher, as with a real model, and
+    nothing is loaded."""
+
+    def __init__(self, dimensions: int = 256) -> None:
+        self.dimensions = dimensions
+        self.fingerprint = f"hashing-{dimensions}"
+
+    def _vector(self, text: str) -> np.ndarray:
+        vector = np.zeros(self.dimensions)
+        grams = list(text) + [text[i:i + 2] for i in range(len(text) - 1)]
+        for gram in grams:
+            if gram.strip():
+                digest = hashlib.blake2b(gram.encode(), digest_size=4).digest()
+                vector[int.from_bytes(digest, "little") % self.dimensions] += 1.0
+        norm = np.linalg.norm(vector)
+        return vector / norm if norm else vector
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        return np.array([self._vector(t) for t in texts]).reshape(len(texts), self.dimensions)
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.queries(texts)
+
+
 class Embedder:
+    """The real model: sentence-transformers, loaded on first use."""
+
     def __init__(self, model_location: str, query_prefix: str, passage_prefix: str) -> None:
         self.model_location = model_location
         self.query_prefix = query_prefix
@@ -37,7 +78,7 @@ class Embedder:
         if self.model_location.startswith(("/", ".")) and not location.exists():
             raise ModelNotPrepared(
                 f"embedding model folder {location} is missing: run `make model` "
-                "(or `python -m assistant.model_prep`)"
+                "(or `python -m assistant.maintenance.model_prep`)"
             )
         # Imported here so commands that never embed (batch of calculator turns, --help) start fast.
         from sentence_transformers import SentenceTransformer
@@ -70,7 +111,7 @@ class Embedder:
 class ChromaPolicyEmbedding(EmbeddingFunction[Documents]):
     """Chroma must never fall back to its default function, which downloads a model."""
 
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: EmbedderContract) -> None:
         self.embedder = embedder
 
     def __call__(self, input: Documents) -> ChromaEmbeddings:
@@ -88,7 +129,7 @@ class ChromaPolicyEmbedding(EmbeddingFunction[Documents]):
 
     def get_config(self) -> dict[str, Any]:
         return {
-            "model_location": self.embedder.model_location,
+            "model_location": getattr(self.embedder, "model_location", ""),
             "query_prefix": self.embedder.query_prefix,
             "passage_prefix": self.embedder.passage_prefix,
         }
@@ -100,7 +141,7 @@ class ChromaPolicyEmbedding(EmbeddingFunction[Documents]):
 
 
 class LangChainPolicyEmbeddings(Embeddings):
-    def __init__(self, embedder: Embedder) -> None:
+    def __init__(self, embedder: EmbedderContract) -> None:
         self.embedder = embedder
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:

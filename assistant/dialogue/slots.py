@@ -10,8 +10,8 @@ from typing import Any
 
 from calculators import Input, Rule
 
-from assistant.amounts import Amount
-from assistant.text import fold
+from assistant.understanding.amounts import Amount
+from assistant.understanding.text import fold
 
 # An amount labelled like this is money the enterprise already received, not what it spent.
 RECEIVED = re.compile(r"拿了|拿到|已获|获得了|已经获得|收到|领了|领到|已享受|享受了|补了|received|got")

@@ -19,7 +19,8 @@ from rank_bm25 import BM25Okapi
 
 jieba.setLogLevel(logging.WARNING)
 
-from assistant.text import fold
+from assistant.config import Settings
+from assistant.understanding.text import fold
 
 # Words that carry no topic: question forms, pronouns, politeness, generic verbs.
 STOPWORDS = frozenset("""
@@ -87,6 +88,13 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
         pattern = re.compile(rf"\b{re.escape(phrase)}\b" if phrase.isascii() else re.escape(phrase))
         synonyms[phrase] = (phrase, pattern, str(terms))
     return synonyms
+
+
+def tokenizer_for(settings: Settings) -> Tokenizer:
+    """The tokenizer over the corpus's own vocabulary; the callers'-words list unless switched off."""
+    corpus_dir = settings.corpus_dir
+    synonyms = corpus_dir / "synonyms.yaml" if settings.use_synonyms else None
+    return Tokenizer(corpus_dir / "userdict.txt", synonyms, cache_dir=settings.cache_dir)
 
 
 class LexicalIndex:

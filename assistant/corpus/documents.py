@@ -16,7 +16,7 @@ import cn2an
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from assistant.text import fold, to_simplified
+from assistant.understanding.text import fold, to_simplified
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A note is a parenthesised lower-case syllable with a tone mark right after a Han character.

@@ -14,11 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.config import REPO_ROOT, get_settings
+from assistant.config import REPO_ROOT, get_settings, set_offline_environment
 import yaml
 
-from assistant.corpus import PINYIN_NOTE, Clause
-from assistant.text import to_simplified
+from assistant.corpus.documents import PINYIN_NOTE, Clause
+from assistant.understanding.text import to_simplified
 
 DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "dev_cases.jsonl"
 _QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
@@ -88,7 +88,7 @@ def retrieval_questions(cases: list[dict]) -> dict[str, list[tuple[str, Callable
 def retrieval_table(cases: list[dict], use_synonyms: bool = True) -> dict[str, dict[str, tuple[int, int, int]]]:
     from assistant.core import Assistant
 
-    retriever = Assistant(get_settings().model_copy(update={"use_synonyms": use_synonyms})).retriever
+    retriever = Assistant.from_settings(get_settings().model_copy(update={"use_synonyms": use_synonyms})).retriever
     table: dict[str, dict[str, tuple[int, int, int]]] = {}
     for set_name, questions in retrieval_questions(cases).items():
         for mode in ("bm25", "dense", "fusion"):
@@ -102,7 +102,8 @@ def retrieval_table(cases: list[dict], use_synonyms: bool = True) -> dict[str, d
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m assistant.evaluate")
+    set_offline_environment()
+    parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.evaluate")
     parser.add_argument("--cases", type=Path, default=DEV_CASES)
     parser.add_argument("--today", default=None, help="passed to batch (default: the system date)")
     parser.add_argument("--verbose", action="store_true", help="list every failed case")

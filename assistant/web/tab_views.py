@@ -10,10 +10,10 @@ from datetime import date
 
 from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
 
-from assistant.calc_reply import to_contract
-from assistant.corpus import Document
-from assistant.render import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
-from assistant.text import to_simplified
+from assistant.answering.calculations import to_contract
+from assistant.corpus.documents import Document
+from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
+from assistant.understanding.text import to_simplified
 
 _STATE_MARK = {"met": ("✓", "已满足"), "not_met": ("✗", "不满足"), "unknown": ("?", "待确认")}
 _STATUS_BADGE = {"eligible": ("ok", "符合条件"), "possible": ("maybe", "可能符合·有条件待确认"),
