@@ -50,6 +50,10 @@ class Tokenizer:
             line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines() if line.strip()
         )
 
+    def words(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) over the text as given, with the policy's own words kept whole."""
+        return list(self._jieba.tokenize(text))
+
     def places(self, text: str) -> list[str]:
         """Place names in the text (jieba's `ns` tag), other than words of the policy's own."""
         return [w.word for w in self._pos.cut(fold(text))
