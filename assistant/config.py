@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     collection: str = "policy-clauses"
 
     top_k: int = Field(default=3, ge=1, le=20)
-    # The callers'-words list (corpus/synonyms.yaml); off only to measure what it contributes.
+    # The callers'-words list (corpus/vocabulary/callers_words.yaml); off only to measure what it contributes.
     use_synonyms: bool = True
     max_message_chars: int = Field(default=2000, ge=1)
     session_ttl_seconds: int = Field(default=2 * 3600, ge=60)

@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         passed, total = totals.get(metric, [0, 0])
         print(f"  {metric:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
     for use_synonyms in (True, False):
-        print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} corpus/synonyms.yaml "
+        print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} corpus/vocabulary/callers_words.yaml "
               "(dev: clause_key in the clause; the others: the labelled clause)")
         table = retrieval_table(cases, use_synonyms)
         print(f"  {'set':10} {'n':>3}  " + "  ".join(f"{mode:>15}" for mode in ("bm25", "dense", "fusion")))

@@ -97,8 +97,8 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
 def tokenizer_for(settings: Settings) -> Tokenizer:
     """The tokenizer over the corpus's own vocabulary; the callers'-words list unless switched off."""
     corpus_dir = settings.corpus_dir
-    synonyms = corpus_dir / "synonyms.yaml" if settings.use_synonyms else None
-    return Tokenizer(corpus_dir / "userdict.txt", synonyms, cache_dir=settings.cache_dir)
+    synonyms = corpus_dir / "vocabulary" / "callers_words.yaml" if settings.use_synonyms else None
+    return Tokenizer(corpus_dir / "vocabulary" / "userdict.txt", synonyms, cache_dir=settings.cache_dir)
 
 
 class LexicalIndex:
