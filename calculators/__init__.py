@@ -19,10 +19,12 @@ from .errors import CalculatorError, MissingInputsError
 from .models import Choice, Condition, Input, Rule, RuleBook
 from .money import format_rate, format_yuan, parse_yuan
 from .profile import EnterpriseProfile
+from .reading import AmountError, YesNoError, read_yes_no, read_yuan
 from .results import Calculation, ConditionCheck, EligibilityReport, ItemAssessment
 
 __all__ = [
     "RULES_PATH",
+    "AmountError",
     "Calculation",
     "CalculatorError",
     "Choice",
@@ -35,6 +37,7 @@ __all__ = [
     "MissingInputsError",
     "Rule",
     "RuleBook",
+    "YesNoError",
     "check_eligibility",
     "compute",
     "format_rate",
@@ -46,4 +49,6 @@ __all__ = [
     "missing_inputs",
     "parse_yuan",
     "read_rulebook",
+    "read_yes_no",
+    "read_yuan",
 ]

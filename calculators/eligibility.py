@@ -11,7 +11,7 @@ from .engine import calculate, load_rulebook
 from .inputs import missing_required, normalize_inputs
 from .models import Rule
 from .money import format_yuan
-from .profile import GENERAL_FIELDS, EnterpriseProfile
+from .profile import GENERAL_FIELDS, EnterpriseProfile, build_profile
 from .results import EligibilityReport, ItemAssessment
 
 
@@ -28,9 +28,11 @@ def check_eligibility(profile: EnterpriseProfile | Mapping[str, Any]) -> Eligibi
     amount is what the policy pays if the unknowns turn out well, counted in
     possible_total_yuan only. total_yuan counts fully confirmed items. Items the policy
     gives no figure for are listed and counted in neither total.
+
+    A mapping is read as an EnterpriseProfile ("三百万", "是", "不确定" as everywhere); a
+    value that cannot be read raises CalculatorError.
     """
-    if not isinstance(profile, EnterpriseProfile):
-        profile = EnterpriseProfile.model_validate(profile)
+    profile = build_profile(profile)
     rulebook = load_rulebook()
     concerned = {rule.id for rule in rulebook.rules if _concerns(rule, profile)}
     for overlap in rulebook.overlaps:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
 
 if TYPE_CHECKING:
     from .models import Input
@@ -24,3 +27,25 @@ class MissingInputsError(CalculatorError):
         self.missing = missing
         labels = "、".join(f"“{item.label.zh}”" for item in missing)
         super().__init__(f"缺少必填信息：{labels}")
+
+
+def validation_message(exc: ValidationError, labels: Mapping[str, str]) -> str:
+    """What pydantic found wrong, in Chinese, each field named by its label.
+
+    A reader's own message (read_yuan, read_yes_no) is kept as is; pydantic's English one
+    is only a fallback for values of the wrong shape.
+    """
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        label = labels.get(name, name)
+        cause = (error.get("ctx") or {}).get("error")
+        if error["type"] == "extra_forbidden":
+            parts.append(f"没有名为“{name}”的输入项")
+        elif error["type"] == "missing":
+            parts.append(f"缺少必填信息：“{label}”")
+        elif isinstance(cause, ValueError):
+            parts.append(f"{label}：{cause}")
+        else:
+            parts.append(f"{label}：取值无效（{error['msg']}）")
+    return "；".join(parts)

@@ -1,6 +1,8 @@
 """Turning what a user (or the chat layer) supplied into clean values, and saying what is missing.
 
-A value of None counts as "not supplied", so the chat layer can pass every slot it tracks.
+A value of None counts as "not supplied", so the chat layer can pass every slot it tracks;
+so does a value that reads as unknown ("不确定", "not sure", blank). Money and yes/no are read
+by calculators.reading, the readers every entry point shares.
 """
 
 from __future__ import annotations
@@ -11,18 +13,17 @@ from typing import Any
 
 from .errors import CalculatorError
 from .models import Input, Rule
-from .money import format_yuan, parse_yuan
-
-_YES = {"是", "有", "对", "已", "yes", "y", "true", "1"}
-_NO = {"否", "不是", "没有", "无", "未", "no", "n", "false", "0"}
+from .money import format_yuan
+from .reading import AmountError, YesNoError, is_unknown, read_yes_no, read_yuan
 
 
 def normalize_inputs(rule: Rule, inputs: Mapping[str, Any]) -> dict[str, Any]:
     """Validate every supplied input of `rule` and return them in the rule's input order.
 
-    Money becomes Decimal yuan, bools become bool, choices become their value. When all
-    parts of a summed base are given (equipment + software), the base is derived from
-    them; when the base is given as well, the parts must add up to it.
+    Money becomes Decimal yuan, bools become bool, choices become their value; a value
+    read as unknown is left out like None. When all parts of a summed base are given
+    (equipment + software), the base is derived from them; when the base is given as
+    well, the parts must add up to it.
     """
     if not isinstance(inputs, Mapping):
         raise CalculatorError("输入应为“名称: 值”的键值对")
@@ -31,13 +32,17 @@ def normalize_inputs(rule: Rule, inputs: Mapping[str, Any]) -> dict[str, Any]:
         if name not in rule.input_names:
             known = "、".join(rule.input_names) or "无"
             raise CalculatorError(f"“{rule.title}”没有名为“{name}”的输入项（可用：{known}）")
-        if raw is not None:
-            supplied[name] = normalize_value(rule.input(name), raw)
+        value = normalize_value(rule.input(name), raw)
+        if value is not None:
+            supplied[name] = value
     _reconcile_parts(rule, supplied)
     return {name: supplied[name] for name in rule.input_names if name in supplied}
 
 
 def normalize_value(spec: Input, raw: Any) -> Any:
+    """The clean value of one input, or None when it is not given or not known."""
+    if raw is None:
+        return None
     if spec.kind == "money":
         return _money(spec, raw)
     if spec.kind == "bool":
@@ -45,31 +50,23 @@ def normalize_value(spec: Input, raw: Any) -> Any:
     return _choice(spec, raw)
 
 
-def _money(spec: Input, raw: Any) -> Decimal:
+def _money(spec: Input, raw: Any) -> Decimal | None:
     try:
-        amount = parse_yuan(raw)
-    except CalculatorError as exc:
-        raise CalculatorError(f"{spec.label.zh}：{exc}") from exc
-    if amount < 0:
-        raise CalculatorError(f"{spec.label.zh}：金额不能为负数")
-    if amount == 0 and not spec.allow_zero:
-        raise CalculatorError(f"{spec.label.zh}：金额必须大于0")
-    return amount
+        return read_yuan(raw, allow_zero=spec.allow_zero)
+    except AmountError as exc:
+        raise AmountError(f"{spec.label.zh}：{exc.message}", f"{spec.label.en}: {exc.message_en}") from exc
 
 
-def _yes_no(spec: Input, raw: Any) -> bool:
-    if isinstance(raw, bool):
-        return raw
-    if isinstance(raw, str):
-        answer = raw.strip().lower()
-        if answer in _YES:
-            return True
-        if answer in _NO:
-            return False
-    raise CalculatorError(f"{spec.label.zh}：请回答“是”或“否”（收到 {raw!r}）")
+def _yes_no(spec: Input, raw: Any) -> bool | None:
+    try:
+        return read_yes_no(raw)
+    except YesNoError as exc:
+        raise YesNoError(f"{spec.label.zh}：{exc}") from exc
 
 
-def _choice(spec: Input, raw: Any) -> str:
+def _choice(spec: Input, raw: Any) -> str | None:
+    if is_unknown(raw):
+        return None
     if isinstance(raw, str):
         wanted = raw.strip()
         for choice in spec.choices or []:

@@ -1,63 +1,32 @@
-"""Exact yuan amounts: parse what people write ("300万", "12,345.67元") and print it back.
+"""Exact yuan amounts: read what people write ("300万", "12,345.67元") and print it back.
 
-Everything is Decimal. A float is accepted only by way of its shortest repr, so 0.1 stays
-0.1 instead of 0.1000000000000000055...; that is what the person (or YAML file) wrote.
+Everything is Decimal. Reading is calculators.reading.read_yuan's job; parse_yuan is the
+strict form of it for figures that must be there (rules.yaml, golden cases).
 """
 
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
-from .errors import CalculatorError
+from .reading import AmountError, read_yuan
 
 FEN = Decimal("0.01")
 WAN = Decimal(10000)
-YI = Decimal(100000000)
 
-_AMOUNT_TEXT = re.compile(r"^([+-]?\d+(?:\.\d+)?)(亿|万)?元?$")
 _RATE_TEXT = re.compile(r"^(\d+(?:\.\d+)?)%$")
 
 
 def parse_yuan(value: object) -> Decimal:
-    """Read an amount in yuan.
-
-    Accepts Decimal, int, float, or text such as "300万", "300万元", "2.5万", "1亿",
-    "3,000,000", "12,345.67元". The sign is kept; callers decide whether negatives are
-    allowed. Anything else raises CalculatorError.
+    """A known amount in yuan, read by read_yuan: "300万", "2.5万元", "1亿", "3,000,000",
+    "12,345.67元", "三百万", numbers. 0 is allowed; negatives, unreadable values and
+    "unknown" ("不确定", blank) raise AmountError, a CalculatorError.
     """
-    if isinstance(value, bool):
-        raise CalculatorError(f"金额格式无法识别：{value!r}")
-    if isinstance(value, Decimal):
-        amount = value
-    elif isinstance(value, int):
-        amount = Decimal(value)
-    elif isinstance(value, float):
-        amount = Decimal(repr(value))
-    elif isinstance(value, str):
-        amount = _parse_amount_text(value)
-    else:
-        raise CalculatorError(f"金额格式无法识别：{value!r}")
-    if not amount.is_finite():
-        raise CalculatorError(f"金额格式无法识别：{value!r}")
+    amount = read_yuan(value)
+    if amount is None:
+        raise AmountError(f"金额格式无法识别：{value!r}（此处需要一个确定的金额）",
+                          f"An amount is required here, got {value!r}.")
     return amount
-
-
-def _parse_amount_text(text: str) -> Decimal:
-    compact = re.sub(r"[\s,，]", "", text).replace("人民币", "")
-    match = _AMOUNT_TEXT.match(compact)
-    if not match:
-        raise CalculatorError(f"金额格式无法识别：“{text}”（例如：300万、2.5万元、12345.67元）")
-    try:
-        number = Decimal(match.group(1))
-    except InvalidOperation as exc:  # pragma: no cover - the regex already guarantees digits
-        raise CalculatorError(f"金额格式无法识别：“{text}”") from exc
-    unit = match.group(2)
-    if unit == "万":
-        return number * WAN
-    if unit == "亿":
-        return number * YI
-    return number
 
 
 def to_fen(amount: Decimal) -> Decimal:

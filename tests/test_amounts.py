@@ -1,10 +1,21 @@
+"""The amount scanner (calculators.reading) and the labels of figures (assistant.understanding.figures)."""
+
 from decimal import Decimal
 
 import cn2an
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from assistant.understanding.amounts import Amount, AmountError, find_amounts, parse_amount, validate_amount
+from assistant.config import REPO_ROOT
+from assistant.retrieval.lexical import Tokenizer
+from assistant.understanding.figures import Figure, find_figures
+from calculators.reading import AmountError, AmountSpan, find_amounts, parse_amount, validate_amount
+
+TOKENIZER = Tokenizer(REPO_ROOT / "corpus" / "vocabulary" / "userdict.txt")
+
+
+def figures(text):
+    return find_figures(text, TOKENIZER.words)
 
 SINGLE = [
     ("300万", 3_000_000),
@@ -97,7 +108,7 @@ def test_bare_number_with_wan_counts_as_money():
 
 def test_two_amounts_with_labels():
     text = "工厂物联网项目，设备投入40万元，软件投入20万元"
-    amounts = find_amounts(text)
+    amounts = figures(text)
     assert [(a.value_yuan, a.label) for a in amounts] == [(400_000, "设备投入"), (200_000, "软件投入")]
     assert [a.raw for a in amounts] == ["40万元", "20万元"]
     assert [text[a.start:a.end] for a in amounts] == ["40万元", "20万元"]
@@ -114,18 +125,31 @@ def test_two_amounts_with_labels():
     ("合同金额为：85.6万元", "合同金额"),
 ])
 def test_label(text, label_part):
-    [a] = find_amounts(text)
+    [a] = figures(text)
     assert label_part in a.label and "，" not in a.label
 
 
 def test_no_label():
-    assert find_amounts("400万")[0].label == ""
+    assert figures("400万")[0].label == ""
+
+
+def test_label_comes_from_the_given_word_splitter():
+    one_char_words = lambda text: [(ch, i, i + 1) for i, ch in enumerate(text)]  # noqa: E731
+    [a] = find_figures("设备投入40万元", one_char_words)
+    assert a.label == "投入" and a.value_yuan == 400_000
+
+
+def test_figures_are_the_scanned_amounts_with_labels():
+    text = "工厂物联网项目，设備投入40万元，软件投入二十万元，共60万"
+    spans = [(a.value_yuan, a.raw, a.start, a.end, a.unit_missing) for a in find_amounts(text)]
+    assert [(f.value_yuan, f.raw, f.start, f.end, f.unit_missing) for f in figures(text)] == spans
+    assert [f.label for f in figures(text)] == ["设备投入", "软件投入", ""]
 
 
 def test_span_uses_original_text():
     text = "設備投入五百萬元"
-    [a] = find_amounts(text)
-    assert a.raw == "五百萬元" == text[a.start:a.end] and a.value_yuan == 5_000_000
+    [a] = figures(text)
+    assert a.raw == "五百萬元" == text[a.start:a.end] and a.value_yuan == 5_000_000 and a.label == "设备投入"
 
 
 @pytest.mark.parametrize("text", ["-300万", "负300万", "负三百万", "花了-300万"])
@@ -138,7 +162,7 @@ def test_negative_found_and_rejected(text):
 
 @pytest.mark.parametrize("text,zh", [
     ("0元", "零"), ("2000亿", "1000亿"), ("100000000001元", "1000亿"), ("一万亿元", "1000亿"),
-    ("400万和500万", "多个"), ("没有金额", "没有"), ("百分之十", "没有"),
+    ("400万和500万", "多个"), ("没有金额", "无法识别"), ("百分之十", "无法识别"),
 ])
 def test_parse_rejects(text, zh):
     with pytest.raises(AmountError) as err:
@@ -163,11 +187,13 @@ def test_validate_accepts():
     assert validate_amount(Decimal("0.5")) == Decimal("0.5")
 
 
-def test_amount_is_frozen():
-    a = find_amounts("300万")[0]
-    assert isinstance(a, Amount)
+def test_amounts_and_figures_are_frozen():
+    a, f = find_amounts("300万")[0], figures("300万")[0]
+    assert isinstance(a, AmountSpan) and isinstance(f, Figure)
     with pytest.raises(AttributeError):
         a.value_yuan = Decimal(1)
+    with pytest.raises(AttributeError):
+        f.label = "x"
 
 
 # ---- properties -------------------------------------------------------------------------
@@ -215,5 +241,5 @@ def test_round_trip(n, data):
 @settings(max_examples=100, deadline=None)
 @given(st.integers(min_value=1, max_value=10**7), st.integers(min_value=1, max_value=10**7))
 def test_two_amounts_in_a_sentence(a, b):
-    found = find_amounts(f"设备投入{a}元，软件投入{b:,}元")
+    found = figures(f"设备投入{a}元，软件投入{b:,}元")
     assert [(x.value_yuan, x.label) for x in found] == [(a, "设备投入"), (b, "软件投入")]

@@ -5,32 +5,41 @@ calculation and the clause it rests on, so the caller can cite without trusting 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Annotated, Any
 
 from calculators import (CalculatorError, EnterpriseProfile, Rule, check_eligibility, compute,
                          format_yuan, load_rules)
+from calculators.errors import validation_message
 from langchain_core.tools import StructuredTool, ToolException
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
 
-from assistant.understanding.amounts import AmountError, parse_amount
+# The schemas only say what shape a model should send. The values are read inside the tool by
+# the calculators' own readers (calculators.reading), so a tool accepts and refuses exactly what
+# the REST form and the chat do, and a value it cannot read comes back as a ToolException.
+_MONEY_SCHEMA = {"anyOf": [{"type": "number"}, {"type": "string"}]}
+_YES_NO_SCHEMA = {"anyOf": [{"type": "boolean"}, {"type": "string"}]}
+_MONEY_HINT = "（元；也接受“300万”“1.2亿”“三百万”这样的写法，不清楚可答“不确定”）"
+_YES_NO_HINT = "（是/否；不清楚可答“不确定”）"
 
-Money = float | str
+
+def _loose(schema: dict[str, Any]) -> Any:
+    return Annotated[Any, WithJsonSchema(schema)]
 
 
 def _field(rule: Rule, name: str) -> tuple[Any, Any]:
     spec = rule.input(name)
     description = f"{spec.label.zh} / {spec.label.en}"
     if spec.kind == "money":
-        annotation: Any = Money
-        description += "（元；也接受“300万”“1.2亿”这样的写法）"
+        annotation, description = _loose(_MONEY_SCHEMA), description + _MONEY_HINT
     elif spec.kind == "bool":
-        annotation = bool
+        annotation, description = _loose(_YES_NO_SCHEMA), description + _YES_NO_HINT
     else:
-        values = tuple(choice.value for choice in spec.choices or [])
-        annotation = Literal[values]  # type: ignore[valid-type]
+        values = [choice.value for choice in spec.choices or []]
+        annotation = _loose({"type": "string", "enum": values})
         description += "：" + "、".join(f"{c.value}={c.label.zh}" for c in spec.choices or [])
-    default = ... if spec.required else None
-    return (annotation if spec.required else annotation | None, Field(default, description=description))
+    return annotation, Field(... if spec.required else None, description=description)
 
 
 def args_schema(rule: Rule) -> type[BaseModel]:
@@ -39,20 +48,16 @@ def args_schema(rule: Rule) -> type[BaseModel]:
                         __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _money_values(rule: Rule, arguments: dict[str, Any]) -> dict[str, Any]:
-    values = {}
-    for name, value in arguments.items():
-        if value is not None and rule.input(name).kind == "money" and isinstance(value, str):
-            value = parse_amount(value)
-        values[name] = value
-    return values
+def _schema_errors(labels: dict[str, str]) -> Callable[[ValidationError], str]:
+    """Missing or unknown argument names, said in Chinese like every other refusal."""
+    return lambda exc: validation_message(exc, labels)
 
 
 def _calculator(rule: Rule):
     def run(**arguments: Any) -> tuple[str, dict]:
         try:
-            calculation = compute(rule.id, _money_values(rule, arguments))
-        except (CalculatorError, AmountError) as exc:
+            calculation = compute(rule.id, arguments)
+        except CalculatorError as exc:
             raise ToolException(str(exc)) from exc
         if calculation.amount_yuan is None:
             content = f"{calculation.title}：政策未规定具体金额。{calculation.formula}"
@@ -73,15 +78,31 @@ def calculator_tools() -> list[StructuredTool]:
             description=f"{rule.title}（{rule.clause}）。{rule.title_en}. Computes the exact amount in yuan "
                         "from the policy's rule; never estimate amounts yourself.",
             response_format="content_and_artifact", handle_tool_error=True,
+            handle_validation_error=_schema_errors({spec.name: spec.label.zh for spec in rule.inputs}),
         )
         for rule in load_rules().values()
     ]
 
 
+def _profile_schema() -> type[BaseModel]:
+    """EnterpriseProfile's fields, names and descriptions, with values left for its readers."""
+    fields: dict[str, Any] = {}
+    for name, info in EnterpriseProfile.model_fields.items():
+        description = info.description or name
+        if info.annotation == Decimal | None:
+            annotation, description = _loose(_MONEY_SCHEMA), description + _MONEY_HINT
+        elif info.annotation == bool | None:
+            annotation, description = _loose(_YES_NO_SCHEMA), description + _YES_NO_HINT
+        else:
+            annotation = _loose({"type": "string"})
+        fields[name] = (annotation, Field(None, description=description))
+    return create_model("EnterpriseProfileArguments", __config__=ConfigDict(extra="forbid"), **fields)
+
+
 def _eligibility(**profile: Any) -> tuple[str, dict]:
     try:
-        report = check_eligibility(EnterpriseProfile.model_validate(profile))
-    except (CalculatorError, ValueError) as exc:
+        report = check_eligibility(profile)
+    except CalculatorError as exc:
         raise ToolException(str(exc)) from exc
     lines = [f"{item.title}（{item.clause}）：{item.status}"
              + (f"，{format_yuan(item.calculation.amount_yuan)}" if item.calculation and item.calculation.amount_yuan
@@ -93,11 +114,13 @@ def _eligibility(**profile: Any) -> tuple[str, dict]:
 
 def eligibility_tool() -> StructuredTool:
     return StructuredTool.from_function(
-        func=_eligibility, name="eligibility_check", args_schema=EnterpriseProfile,
+        func=_eligibility, name="eligibility_check", args_schema=_profile_schema(),
         description="政策体检：given what an enterprise bought, invested, was recognised as and already "
                     "received, lists every subsidy item it may qualify for with amounts and which "
                     "conditions are met, not met or still unknown.",
         response_format="content_and_artifact", handle_tool_error=True,
+        handle_validation_error=_schema_errors(
+            {name: info.description or name for name, info in EnterpriseProfile.model_fields.items()}),
     )
 
 

@@ -1,8 +1,9 @@
 """What forms and REST bodies send, turned into what the calculators take.
 
 The calculators own every rule about values (which amounts may be 0, which choices
-exist); this module only reads the ways people write them: money as "300万", "1.2亿" or
-"五百万元", yes/no as 是/否, a choice by its label, and "不确定" or blank for "not known".
+exist) and the readers for money and yes/no (calculators.reading), so a form, a REST body,
+an LLM tool and the chat read "300万", "五百万元", "是" or "不确定" the same way. This module
+adds the field's label to what cannot be read, and reads a choice by its label.
 """
 
 from __future__ import annotations
@@ -12,10 +13,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from calculators import CalculatorError, EnterpriseProfile, Input, get_rule, load_rules, parse_yuan
-from calculators.profile import GENERAL_FIELDS
-
-from assistant.understanding.amounts import AmountError, parse_amount
+from calculators import (AmountError, CalculatorError, EnterpriseProfile, Input, YesNoError, get_rule,
+                         load_rules, read_yes_no, read_yuan)
+from calculators.profile import GENERAL_FIELDS, build_profile
+from calculators.reading import is_unknown
 
 UNKNOWN = "不确定"
 YES, NO = "是", "否"
@@ -28,41 +29,37 @@ class FormError(ValueError):
 
 
 def read_money(value: Any) -> Decimal | None:
-    """Yuan from a number or from text in any form people write amounts in."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise FormError(f"金额格式无法识别：{value!r}")
-    if isinstance(value, (int, float, Decimal)):
-        return parse_yuan(value)
-    text = str(value).strip()
-    if not text or text == UNKNOWN:
-        return None
+    """Yuan from a number or from text in any form people write amounts in; None if not known.
+
+    0 passes: whether an input may be 0 is the calculators' call, made per input."""
     try:
-        return parse_amount(text)
+        return read_yuan(value, allow_zero=True)
     except AmountError as exc:
-        # parse_amount wants a positive amount; zero ("此前已获0元") and signs are the
-        # calculators' call, made per input, so pass those on when the text is a plain number.
-        try:
-            return parse_yuan(text)
-        except CalculatorError:
-            raise FormError(str(exc)) from exc
+        raise FormError(str(exc)) from exc
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and value.strip() in {"", UNKNOWN})
+def read_yes(value: Any) -> bool | None:
+    """是 / 否 (or yes, 有, 没有 …) as bool; None for 不确定 or blank."""
+    try:
+        return read_yes_no(value)
+    except YesNoError as exc:
+        raise FormError(str(exc)) from exc
+
+
+def _read(kind: str, label: str, value: Any) -> Any:
+    try:
+        if kind == "money":
+            return read_money(value)
+        if kind == "bool":
+            return read_yes(value)
+    except FormError as exc:
+        raise FormError(f"{label}：{exc}") from exc
+    return None if is_unknown(value) else value
 
 
 def read_value(spec: Input, value: Any) -> Any:
     """One input's value, or None when the person left it open."""
-    if _blank(value):
-        return None
-    if spec.kind == "money":
-        try:
-            return read_money(value)
-        except FormError as exc:
-            raise FormError(f"{spec.label.zh}：{exc}") from exc
-    return value
+    return _read(spec.kind, spec.label.zh, value)
 
 
 def read_inputs(item_id: str, raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -132,7 +129,7 @@ def profile_fields() -> list[ProfileField]:
 
 
 def read_profile(raw: Mapping[str, Any]) -> EnterpriseProfile:
-    """An EnterpriseProfile from form or JSON values; labels and 是/否 are accepted."""
+    """An EnterpriseProfile from form or JSON values; labels, 是/否 and 不确定 are accepted."""
     if not isinstance(raw, Mapping):
         raise FormError("企业情况应为“字段: 值”的对象")
     by_name = {field.name: field for field in profile_fields()}
@@ -141,20 +138,12 @@ def read_profile(raw: Mapping[str, Any]) -> EnterpriseProfile:
         field = by_name.get(name)
         if field is None:
             raise FormError(f"企业情况没有名为“{name}”的字段")
-        if _blank(value):
-            continue
-        if field.kind == "money":
-            try:
-                values[name] = read_money(value)
-            except FormError as exc:
-                raise FormError(f"{field.label}：{exc}") from exc
-        elif field.kind == "bool" and isinstance(value, str):
-            if value.strip() not in {YES, NO}:
-                raise FormError(f"{field.label}：请填“是”“否”或“不确定”")
-            values[name] = value.strip() == YES
-        elif field.kind == "choice":
-            labels = dict(field.choices)
-            values[name] = labels.get(str(value).strip(), value)
-        else:
+        value = _read(field.kind, field.label, value)
+        if value is not None and field.kind == "choice":
+            value = dict(field.choices).get(str(value).strip(), value)
+        if value is not None:
             values[name] = value
-    return EnterpriseProfile.model_validate(values)
+    try:
+        return build_profile(values)
+    except CalculatorError as exc:
+        raise FormError(str(exc)) from exc
