@@ -44,6 +44,8 @@ class CalculationOut(BaseModel):
     notes: list[str] = Field(default_factory=list)
     cap_applied: bool = False
     reason: str | None = None
+    # Conditions still to confirm, in the policy's words; the amount holds if they are met.
+    open_conditions: list[str] = Field(default_factory=list)
 
 
 class Reply(BaseModel):
@@ -57,6 +59,8 @@ class Reply(BaseModel):
     calculations: list[CalculationOut] = Field(default_factory=list)
     follow_up: str | None = None
     warnings: list[str] = Field(default_factory=list)
+    # With status error: what is wrong, for API clients (empty_message, invalid_amount, ...).
+    error_code: str | None = None
 
     @model_validator(mode="after")
     def _status_rules(self) -> "Reply":

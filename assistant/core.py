@@ -1,34 +1,44 @@
-"""`Assistant.reply(session, message, today)`: the one function every interface calls."""
+"""`Assistant.reply(session, message, today)`: the one function every interface calls.
+
+    message + conversation state ─► understand ─► Question
+        refuse ─► Refused · check-up ─► Checkup · calculate / answer pending ─► CalculatorDialogue
+        ask ─► retrieve ─► in scope? ─► Answered | NotStated
+    ─► Reply (validity warnings, the user's script) ─► state saved, one writer per session
+"""
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from functools import cached_property
 
 from calculators import RuleBook, get_rule, load_rulebook
 
-from assistant.answering import extractive as answer
-from assistant.understanding import guard
+from assistant.answering import extractive
+from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
-from assistant.corpus.documents import Clause, Document, load_corpus
-from assistant.dialogue.checkup import Checkup, CheckupOutcome, questionnaire, report_text
-from assistant.answering.calculations import outcome_text, to_contract
-from assistant.dialogue.calculator import Dialogue, Outcome
+from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corpus
+from assistant.dialogue.calculator import CalculatorDialogue
+from assistant.dialogue.checkup import Checkup, questionnaire, report_text
+from assistant.dialogue.state import CheckupState, ConversationState
 from assistant.integrations.retriever import PolicyRetriever
+from assistant.outcomes import (Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome,
+                                Refused)
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
-from assistant.understanding.text import Script, detect_script, to_script
+from assistant.understanding import guard
+from assistant.understanding.question import Intent, Question
+from assistant.understanding.text import Script, detect_script, to_script, to_simplified
+from assistant.understanding.understand import Understanding
+from assistant.understanding.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
 
-def not_found_text(script: Script, signals: dict) -> str:
-    foreign = signals.get("foreign_place")
+def not_found_text(script: Script, foreign: str) -> str:
     if script is Script.ENGLISH:
         scope = f" It covers Fuyang District only, not {foreign}." if foreign else ""
         return ("The Fuyang “Future Factory” policy does not answer this question, so I can't give an answer "
@@ -43,22 +53,27 @@ class Assistant:
     builds the real ones, tests pass fakes."""
 
     def __init__(self, *, settings: Settings, documents: tuple[Document, ...], rulebook: RuleBook,
-                 retriever: HybridRetriever, sessions: SessionStore) -> None:
+                 vocabulary: Vocabulary, retriever: HybridRetriever, sessions: SessionStore) -> None:
         self.settings = settings
         self.documents = documents
         self.rulebook = rulebook
         self.retriever = retriever
-        self.tokenizer = retriever.tokenizer
         self.sessions = sessions
-        self.checkup = Checkup()
-        self.dialogue = Dialogue()
+        corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
+        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections)
+        self.calculator = CalculatorDialogue(rulebook, vocabulary)
+        self.checkup = Checkup(rulebook, vocabulary)
+        self.clauses_by_location: dict[str, tuple[Clause, str]] = {
+            clause.location: (clause, document.meta.title)
+            for document in documents for clause in document.clauses}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, progress: bool = False) -> Assistant:
         """The product: the e5 model, the Chroma index (updated when the corpus changed), the
-        SQLite sessions."""
+        SQLite sessions, the vocabulary in corpus/vocabulary/."""
         settings = settings or get_settings()
         documents = load_corpus(settings.corpus_dir)
+        vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
         embedder = Embedder.from_settings(settings)
         client = chroma_client(settings)
         report = build_index(settings, documents, embedder, progress=progress, client=client)
@@ -66,7 +81,8 @@ class Assistant:
             log.info(report.summary())
         dense = ChromaVectors(collection(client, settings, embedder), embedder)
         return cls(settings=settings, documents=documents, rulebook=load_rulebook(),
-                   retriever=HybridRetriever(documents, tokenizer_for(settings), dense),
+                   vocabulary=vocabulary,
+                   retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
                    sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds))
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
@@ -75,87 +91,118 @@ class Assistant:
     def warm_up(self) -> None:
         self.retriever.retrieve("工业机器人补贴", k=1)
 
-    def meta_for(self, doc_id: str):
+    def meta_for(self, doc_id: str) -> DocumentMeta:
         return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
 
+    # ── one turn ───────────────────────────────────────────────────────────────────────
     def reply(self, session: str | None, message: object, today: date, request_id: str | None = None) -> Reply:
         session = session or new_session_id()
         script = detect_script(message) if isinstance(message, str) else Script.SIMPLIFIED
         problem = guard.input_error(message, self.settings.max_message_chars, script)
         if problem:
-            return Reply(id=request_id, session=session, status=Status.ERROR, answer=to_script(problem, script))
+            code, text = problem
+            return Reply(id=request_id, session=session, status=Status.ERROR, answer=to_script(text, script),
+                         error_code=code)
         assert isinstance(message, str)
-        if guard.refusal_reason(message):
-            return Reply(id=request_id, session=session, status=Status.REFUSED,
-                         answer=to_script(guard.refusal_text(script), script))
-        state = self.sessions.load(session)
-        checkup = self.checkup.turn(state, message)
-        outcome = None if checkup else self.dialogue.turn(state, message, script)
-        if checkup:
-            reply = self._checkup_reply(session, checkup, today, script)
-        elif outcome:
-            reply = self._calculator_reply(session, outcome, today, script)
-        else:
-            reply = self._answer_question(session, message, today, script)
-        self.sessions.save(session, state)
-        reply.id = request_id
-        return reply
+        with self.sessions.open(session) as state:
+            question = self.understanding.understand(message, state)
+            outcome = self.decide(question, state)
+            self._remember(question, outcome, state)
+        reply = self.render(outcome, question.script, today)
+        return reply.model_copy(update={"id": request_id, "session": session})
 
-    def _calculator_reply(self, session: str, outcome: Outcome, today: date, script: Script) -> Reply:
-        status = {"calculated": Status.CALCULATED, "not_eligible": Status.NOT_ELIGIBLE,
-                  "needs_info": Status.NEEDS_INFO, "error": Status.ERROR}[outcome.kind]
-        citations = [] if status is Status.ERROR else self.cite_locations(
-            [get_rule(item).clause for item in outcome.items], script)
-        return Reply(
-            session=session, status=status, answer=to_script(outcome_text(outcome, script), script),
-            citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
-            follow_up=to_script(outcome.follow_up, script) if outcome.follow_up else None,
-            warnings=self.warnings_for({c.doc_id for c in citations}, today, script),
-        )
+    def decide(self, question: Question, state: ConversationState) -> Outcome:
+        if question.intent is Intent.REFUSE:
+            return Refused(question.refusal or "")
+        if question.intent is not Intent.CHECKUP:
+            state.checkup = CheckupState()  # anything else ends a check-up
+        if question.intent is Intent.CHECKUP:
+            return self.checkup.turn(question, state)
+        if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING}:
+            return self.calculator.turn(question, state)
+        state.pending = None
+        return self.answer(question, state)
 
-    def _checkup_reply(self, session: str, checkup: CheckupOutcome, today: date, script: Script) -> Reply:
-        report = checkup.report
-        if checkup.problem:
-            return Reply(session=session, status=Status.ERROR, answer=to_script(checkup.problem, script))
+    def answer(self, question: Question, state: ConversationState) -> Answered | NotStated:
+        retrieval = self.retriever.retrieve(question.text, k=self.settings.top_k,
+                                            expanded=question.search_text, places=question.entities.places)
+        if question.item:
+            state.topic.item = question.item
+            if retrieval.in_scope and set(question.asked) & AMOUNT_ASKED:
+                # A question about what a named item pays cites that item's clause first.
+                retrieval = self.retriever.promote(retrieval, get_rule(question.item).clause)
+        if not retrieval.in_scope or not retrieval.hits:
+            return NotStated(foreign_place=str(retrieval.signals.get("foreign_place", "")))
+        text, citations = extractive.compose(question.search_text, retrieval.hits, self.retriever.tokenizer,
+                                             question.script)
+        return Answered(text, tuple(citations))
+
+    def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
+        state.language = question.script
+        state.turns += 1
+        state.facts.update(question.entities.facts)
+        if isinstance(outcome, Answered) and outcome.citations:
+            top = outcome.citations[0]
+            state.topic.clause, state.topic.doc_id = to_simplified(top.location), top.doc_id
+
+    # ── outcome → Reply ────────────────────────────────────────────────────────────────
+    def render(self, outcome: Outcome, script: Script, today: date) -> Reply:
+        """The Reply for an outcome, in the user's script; session and id are set by the caller."""
+        session = ""
+        if isinstance(outcome, Refused):
+            return Reply(session=session, status=Status.REFUSED, answer=to_script(guard.refusal_text(script), script))
+        if isinstance(outcome, InputError):
+            return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
+                         error_code=outcome.code)
+        if isinstance(outcome, NeedsInput):
+            citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
+            return self._with_warnings(Reply(
+                session=session, status=Status.NEEDS_INFO, answer=to_script(needs_input_text(outcome, script), script),
+                citations=citations, follow_up=to_script(outcome.follow_up, script)), today, script)
+        if isinstance(outcome, Calculated):
+            citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
+            status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
+            return self._with_warnings(Reply(
+                session=session, status=status, answer=to_script(calculated_text(outcome, script), script),
+                citations=citations, calculations=[to_contract(c) for c in outcome.calculations]), today, script)
+        if isinstance(outcome, CheckupReport):
+            return self._checkup_reply(outcome, today, script)
+        if isinstance(outcome, NotStated):
+            return Reply(session=session, status=Status.NOT_FOUND,
+                         answer=to_script(not_found_text(script, outcome.foreign_place), script))
+        return self._with_warnings(Reply(session=session, status=Status.ANSWERED, answer=to_script(outcome.text, script),
+                                         citations=list(outcome.citations)), today, script)
+
+    def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
+        report = outcome.report
         if report is None or not (report.items or report.not_eligible):
             ask = to_script(questionnaire(script), script)
-            return Reply(session=session, status=Status.NEEDS_INFO, answer=ask, follow_up=ask)
+            return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask)
         assessed = [*report.items, *report.not_eligible]
-        citations = self.cite_locations([item.clause for item in assessed], script)
         calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
         status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
         if not calculations:
             status = Status.ANSWERED
-        return Reply(session=session, status=status, answer=to_script(report_text(report, script), script),
-                     citations=citations, calculations=calculations,
-                     warnings=self.warnings_for({c.doc_id for c in citations}, today, script))
-
-    @cached_property
-    def clauses_by_location(self) -> dict[str, tuple[Clause, str]]:
-        """Where calculator rules point (e.g. 三、专项政策（二）): the clause and its document title."""
-        return {clause.location: (clause, document.meta.title)
-                for document in self.documents for clause in document.clauses}
+        return self._with_warnings(Reply(
+            session="", status=status, answer=to_script(report_text(report, script), script),
+            citations=self.cite_locations([item.clause for item in assessed], script),
+            calculations=calculations), today, script)
 
     def cite_locations(self, locations: list[str], script: Script) -> list[Citation]:
         """One citation per distinct location, in the order given."""
-        return [answer.cite(*self.clauses_by_location[location], script) for location in dict.fromkeys(locations)]
+        return [extractive.cite(*self.clauses_by_location[location], script) for location in dict.fromkeys(locations)]
 
-    def _answer_question(self, session: str, message: str, today: date, script: Script) -> Reply:
-        retrieval = self.retriever.retrieve(message, k=self.settings.top_k)
-        item = self.dialogue.item_amount_asked(message)
-        if item and retrieval.in_scope:
-            retrieval = self.retriever.promote(retrieval, get_rule(item).clause)
-        if not retrieval.in_scope or not retrieval.hits:
-            return Reply(session=session, status=Status.NOT_FOUND,
-                         answer=to_script(not_found_text(script, retrieval.signals), script))
-        text, citations = answer.compose(message, retrieval.hits, self.tokenizer, script)
-        return Reply(session=session, status=Status.ANSWERED, answer=to_script(text, script),
-                     citations=citations, warnings=self.warnings_for({c.doc_id for c in citations}, today, script))
+    def _with_warnings(self, reply: Reply, today: date, script: Script) -> Reply:
+        return reply.model_copy(update={"warnings": self.warnings_for({c.doc_id for c in reply.citations}, today, script)})
 
     def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
         warnings = []
         for doc_id in sorted(doc_ids):
-            warning = answer.validity_warning(self.meta_for(doc_id), today, script)
+            warning = extractive.validity_warning(self.meta_for(doc_id), today, script)
             if warning:
                 warnings.append(to_script(warning, script))
         return warnings
+
+
+# Questions about what an item pays, as opposed to what the policy aims at ("多少家").
+AMOUNT_ASKED = {"amount", "rate", "cap"}

@@ -1,7 +1,7 @@
 """Every condition of an item, each judged met / not_met / unknown from the supplied inputs.
 
 The same list serves `compute` (a failed condition makes the item ineligible, an unknown
-one becomes a "待确认" note) and the eligibility check (shown as is).
+one is listed as an open condition) and the eligibility check (shown as is).
 """
 
 from __future__ import annotations

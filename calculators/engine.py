@@ -65,7 +65,7 @@ def compute(item_id: str, inputs: Mapping[str, Any]) -> Calculation:
     Raises CalculatorError for an unknown item or input, a bad value, or inconsistent
     parts, and MissingInputsError (a CalculatorError) when a required input is absent.
     A condition nobody has confirmed (None / not given) does not block the amount: the
-    calculation says what it assumed in `notes` ("待确认：…"); a condition answered "no"
+    calculation lists it in `open_conditions`; a condition answered "no"
     makes it ineligible with the amount 0 and the reason in words.
     """
     rule = get_rule(item_id)
@@ -81,13 +81,13 @@ def calculate(rule: Rule, supplied: dict[str, Any]) -> Calculation:
     values, defaulted = with_defaults(rule, supplied)
     checks = assess(rule, supplied)
     failed = [check for check in checks if check.state == "not_met"]
-    notes = [f"待确认：{check.condition}。" for check in checks
-             if check.state == "unknown" and check.input not in {spec.name for spec in defaulted}]
-    notes += [assumption_note(rule, spec.name, values[spec.name]) for spec in defaulted]
+    open_conditions = [check.condition for check in checks
+                       if check.state == "unknown" and check.input not in {spec.name for spec in defaulted}]
+    notes = [assumption_note(rule, spec.name, values[spec.name]) for spec in defaulted]
     notes += list(rule.notes)
     common: dict[str, Any] = {
         "item": rule.id, "title": rule.title, "inputs": values,
-        "clause": rule.clause, "quote": rule.quote, "notes": notes,
+        "clause": rule.clause, "quote": rule.quote, "notes": notes, "open_conditions": open_conditions,
     }
     reason = "；".join(check.reason or "" for check in failed) or None
     if rule.calculation == "no_figure":

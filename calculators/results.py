@@ -27,6 +27,8 @@ class Calculation(BaseModel):
     quote: str
     reason: str | None
     notes: list[str]
+    # Conditions nobody has confirmed yet, in the policy's words: the amount holds if they are met.
+    open_conditions: list[str] = []
 
 
 class ConditionCheck(BaseModel):

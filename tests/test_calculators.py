@@ -141,7 +141,7 @@ def test_bad_rules_fail_at_load(tmp_path: Path, mutate, message: str) -> None:
 def test_calculation_contract_fields() -> None:
     assert set(Calculation.model_fields) == {
         "item", "title", "eligible", "amount_yuan", "cap_yuan", "cap_applied", "inputs",
-        "formula", "clause", "quote", "reason", "notes",
+        "formula", "clause", "quote", "reason", "notes", "open_conditions",
     }
     result = compute("robot_purchase", {"robot_purchase_yuan": 4_200_000})
     assert result.amount_yuan == Decimal("420000.00")
@@ -161,7 +161,8 @@ def test_numbers_and_text_amounts_are_the_same() -> None:
 
 def test_none_means_not_given() -> None:
     result = compute("robot_purchase", {"robot_purchase_yuan": "80万", "meets_gb_t_12643": None})
-    assert result.eligible and any("待确认" in note for note in result.notes)
+    assert result.eligible and result.open_conditions
+    assert not any("待确认" in note for note in result.notes)
 
 
 @pytest.mark.parametrize(

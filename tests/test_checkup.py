@@ -2,13 +2,16 @@
 
 from datetime import date
 
-from assistant.dialogue.checkup import profile_facts
 from assistant.contract import Status
+from assistant.dialogue.state import ConversationState
 
 TODAY = date(2026, 11, 26)
 
 
-def test_profile_facts_keep_each_amount_with_its_item():
+def test_profile_facts_keep_each_amount_with_its_item(assistant):
+    def profile_facts(message):
+        return assistant.checkup.profile_facts(assistant.understanding.understand(message, ConversationState()))
+
     facts = profile_facts("我们是小微制造业企业，买工业机器人花了300万，工厂物联网项目设备投入40万、软件投入20万")
     assert facts["is_small_micro"] is True and facts["is_manufacturing"] is True
     assert facts["robot_purchase_yuan"] == "3000000"

@@ -29,7 +29,7 @@ from calculators import CalculatorError, compute, parse_yuan
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 OUTPUT_KEYS = {"eligible", "amount_yuan", "cap_yuan", "cap_applied", "formula_contains",
-               "reason_contains", "notes_contain", "inputs"}
+               "reason_contains", "notes_contain", "open_conditions_contain", "inputs"}
 
 
 def _cases() -> list[Any]:
@@ -90,6 +90,8 @@ def _check(case: dict[str, Any]) -> None:
         assert result.reason is not None and text in result.reason
     for text in _texts(expected.get("notes_contain", [])):
         assert any(text in note for note in result.notes), result.notes
+    for text in _texts(expected.get("open_conditions_contain", [])):
+        assert any(text in condition for condition in result.open_conditions), result.open_conditions
     for name, value in (expected.get("inputs") or {}).items():
         actual = result.inputs[name]
         assert actual == (parse_yuan(value) if isinstance(actual, Decimal) else value)

@@ -8,7 +8,7 @@ from typing import Any
 from calculators import Calculation, format_yuan, get_rule
 
 from assistant.contract import CalculationOut
-from assistant.dialogue.calculator import Outcome
+from assistant.outcomes import Calculated, InputError, NeedsInput
 from assistant.understanding.text import Script
 
 
@@ -22,7 +22,7 @@ def to_contract(calc: Calculation) -> CalculationOut:
         amount_yuan=_plain(calc.amount_yuan), cap_yuan=_plain(calc.cap_yuan),
         inputs={name: _plain(value) for name, value in calc.inputs.items()},
         formula=calc.formula, clause=calc.clause, notes=list(calc.notes),
-        cap_applied=calc.cap_applied, reason=calc.reason,
+        cap_applied=calc.cap_applied, reason=calc.reason, open_conditions=list(calc.open_conditions),
     )
 
 
@@ -42,22 +42,29 @@ def _line(calc: Calculation, script: Script) -> str:
     return f"{title}：可获{format_yuan(calc.amount_yuan)}{capped}。\n计算过程：{calc.formula}"
 
 
-def outcome_text(outcome: Outcome, script: Script) -> str:
+def needs_input_text(outcome: NeedsInput, script: Script) -> str:
     english = script is Script.ENGLISH
-    if outcome.kind == "needs_info":
-        rule = get_rule(outcome.items[0])
-        title = rule.title_en if english else rule.title
-        unread = f"{outcome.message} " if outcome.message else ""
-        return (f"{unread}To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
-                else f"{unread}计算“{title}”还需要一项信息：{outcome.follow_up}")
-    if outcome.kind == "error":
-        again = f" {outcome.follow_up}" if outcome.follow_up else ""
-        return f"{outcome.message}{again}"
+    preface = f"{outcome.preface} " if outcome.preface else ""
+    if outcome.choosing_item:
+        return f"{preface}{outcome.follow_up}"
+    rule = get_rule(outcome.items[0])
+    title = rule.title_en if english else rule.title
+    return (f"{preface}To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
+            else f"{preface}计算“{title}”还需要一项信息：{outcome.follow_up}")
+
+
+def error_text(outcome: InputError) -> str:
+    again = f" {outcome.follow_up}" if outcome.follow_up else ""
+    return f"{outcome.message}{again}"
+
+
+def calculated_text(outcome: Calculated, script: Script) -> str:
+    english = script is Script.ENGLISH
     lead = ("Estimate under section 三、专项政策 of the policy:" if english
             else "按政策“三、专项政策”测算：")
     lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
-    open_conditions = [note.removeprefix("待确认：") for calc in outcome.calculations if calc.eligible
-                       for note in calc.notes if note.startswith("待确认")]
+    open_conditions = [condition for calc in outcome.calculations if calc.eligible
+                       for condition in calc.open_conditions]
     if open_conditions:
         lines.append("Conditions to confirm (in the policy's words):" if english else "以上金额还需确认以下条件：")
         lines.extend(f"· {condition}" for condition in open_conditions)

@@ -4,72 +4,60 @@ on all facts gathered so far. Nothing the user did not say is assumed."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from calculators import CalculatorError, EligibilityReport, EnterpriseProfile, check_eligibility, format_yuan, get_rule, match_items
-from calculators.profile import GENERAL_FIELDS
+from calculators import CalculatorError, EnterpriseProfile, RuleBook, check_eligibility, format_yuan
 
-from assistant.understanding.amounts import find_amounts
-from assistant.dialogue.calculator import read_inputs, usable_amounts
-from assistant.dialogue.slots import stated_facts
-from assistant.understanding.text import Script, fold
+from assistant.dialogue import slots
+from assistant.dialogue.state import ConversationState
+from assistant.outcomes import CheckupReport, InputError
+from assistant.understanding.question import Question
+from assistant.understanding.text import Script
+from assistant.understanding.vocabulary import Vocabulary
 
-START = re.compile(
-    r"(能|可以|可|能够)(享受|申请|申报|拿|领)(到)?(哪些|什么|几项|多少项)|哪些(补贴|补助|政策|奖励|资助)|政策体检|"
-    r"符合(哪些|什么)|which (subsidies|grants|items|support)|what (subsidies|grants|support)|(are we|am i) eligible"
-)
 PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
-CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
-
-
-@dataclass
-class CheckupOutcome:
-    report: EligibilityReport | None  # None until the user has told us something
-    problem: str | None = None  # a stated figure the check cannot use
-
-
-def profile_facts(message: str) -> dict[str, Any]:
-    """Profile fields the message states, clause by clause, so each amount stays with its item."""
-    facts: dict[str, Any] = {}
-    for clause in CLAUSE_BREAK.split(message):
-        folded = fold(clause)
-        items = match_items(folded)
-        if items:
-            rule = get_rule(items[0])
-            for name, value in read_inputs(items[0], clause, usable_amounts(find_amounts(clause))).items():
-                field = rule.input(name).profile_field
-                if field in PROFILE_FIELDS:
-                    facts[field] = str(value) if isinstance(value, Decimal) else value
-        # Facts about the enterprise as a whole count wherever they are said; the others only
-        # beside the item they concern (read above through that item's inputs).
-        facts.update(stated_facts(clause, GENERAL_FIELDS | {"first_cloud_purchase"}))
-    return facts
 
 
 class Checkup:
-    def turn(self, state: dict[str, Any], message: str) -> CheckupOutcome | None:
-        starting = not state.get("checkup") and bool(START.search(fold(message)))
-        if not starting and not state.get("checkup"):
-            return None  # most turns: no check-up, so no need to read facts at all
-        facts = profile_facts(message)
-        previous = dict(state.get("checkup", {}).get("profile", {}))
-        if starting:
-            state["checkup"] = {"profile": facts}
-        elif facts:
-            state["checkup"]["profile"].update(facts)
+    def __init__(self, rulebook: RuleBook, vocabulary: Vocabulary) -> None:
+        self.rules = {rule.id: rule for rule in rulebook.rules}
+        self.vocabulary = vocabulary
+
+    def profile_facts(self, question: Question) -> dict[str, Any]:
+        """Profile fields the message states, clause by clause, so each amount stays with its item."""
+        facts: dict[str, Any] = {}
+        general = self.vocabulary.general_facts
+        for segment in question.segments:
+            if segment.items:
+                rule = self.rules[segment.items[0]]
+                figures = [f for f in segment.figures if f in question.input_figures]
+                for name, value in slots.read_inputs(rule, segment.text, figures, segment.facts,
+                                                     self.vocabulary).items():
+                    field = rule.input(name).profile_field
+                    if field in PROFILE_FIELDS:
+                        facts[field] = str(value) if isinstance(value, Decimal) else value
+            # Facts about the enterprise as a whole count wherever they are said; the others only
+            # beside the item they concern (read above through that item's inputs).
+            facts.update({k: v for k, v in segment.facts.items() if k in general})
+        return facts
+
+    def turn(self, question: Question, state: ConversationState) -> CheckupReport | InputError:
+        """A CHECKUP turn: start the check-up or add to it, then assess everything known."""
+        facts = self.profile_facts(question)
+        previous = dict(state.checkup.profile)
+        if not state.checkup.active:
+            state.checkup.active = True
+            state.checkup.profile = facts
         else:
-            state.pop("checkup", None)  # anything else ends the check-up
-            return None
-        profile = state["checkup"]["profile"]
+            state.checkup.profile.update(facts)
+        profile = state.checkup.profile
         try:
-            return CheckupOutcome(report=check_eligibility(profile) if profile else None)
+            return CheckupReport(report=check_eligibility(profile) if profile else None)
         except CalculatorError as exc:
             # A figure that cannot be right (负数, 0): say so and keep what was known before it.
-            state["checkup"]["profile"] = previous
-            return CheckupOutcome(report=None, problem=str(exc))
+            state.checkup.profile = previous
+            return InputError(getattr(exc, "code", "invalid_input"), str(exc))
 
 
 def questionnaire(script: Script) -> str:

@@ -9,10 +9,10 @@ depend on that dictionary only, not on what else the process happened to load fi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from decimal import Decimal
 
 from calculators.reading import find_amounts, fold_same_length
+
+from assistant.understanding.question import Figure
 
 Words = Callable[[str], list[tuple[str, int, int]]]  # text -> (word, start, end), as jieba.tokenize
 
@@ -25,26 +25,14 @@ _LABEL_WINDOW = 30  # characters before a figure to split; a label is the last w
 _LABEL_MAX = 12
 
 
-@dataclass(frozen=True)
-class Figure:
-    """One amount; raw/start/end refer to the caller's text, label is in Simplified Chinese."""
-
-    value_yuan: Decimal
-    raw: str
-    start: int
-    end: int
-    label: str
-    unit_missing: bool = False
-
-
 def find_figures(text: str, words: Words) -> list[Figure]:
     """Every money amount in text, in order, each with its label. Never raises on a str."""
     folded = fold_same_length(text)  # same length as text, so spans carry over
     figures: list[Figure] = []
     for amount in find_amounts(text):
         label = _label(folded, figures[-1].end if figures else 0, amount.start, words)
-        figures.append(Figure(amount.value_yuan, amount.raw, amount.start, amount.end, label,
-                              amount.unit_missing))
+        figures.append(Figure(value_yuan=amount.value_yuan, raw=amount.raw, start=amount.start,
+                              end=amount.end, label=label, unit_missing=amount.unit_missing))
     return figures
 
 

@@ -94,9 +94,9 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
             reply = assistant.reply(request.session, request.message, current_day(), request_id=request.id)
         if reply.status is Status.ERROR:
             # reply() already judged the message and said why in the user's script.
-            too_long = len(request.message) > assistant.settings.max_message_chars
-            raise ApiError(413 if too_long else 400, "message_too_long" if too_long else "empty_message",
-                           reply.answer, reply=reply.model_dump(mode="json"))
+            code = reply.error_code or "invalid_input"
+            raise ApiError(413 if code == "message_too_long" else 400, code, reply.answer,
+                           reply=reply.model_dump(mode="json"))
         return reply
 
     @api.get("/api/items", tags=["calculators"])

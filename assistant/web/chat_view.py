@@ -104,8 +104,8 @@ def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str =
         lines.append(f"不符合原因：{html.escape(calc.reason)}")
     text = "<br>".join(lines)
     # Conditions still to confirm are usually spelled out in the answer already.
-    notes = "".join(f"<li>{html.escape(note)}</li>" for note in calc.notes
-                    if note.removeprefix("待确认：").rstrip("。") not in answer)
+    notes = "".join(f"<li>{html.escape(note)}</li>" for note in
+                    [f"待确认：{c}。" for c in calc.open_conditions if c not in answer] + calc.notes)
     return f'<div class="calc-card">{text}<ul class="calc-notes">{notes}</ul></div>' if notes else \
         f'<div class="calc-card">{text}</div>'
 
@@ -151,7 +151,7 @@ def compact_text(reply: Reply, index: ClauseIndex) -> str:
     if reply.calculations:
         for calc in reply.calculations:
             lines.append(f"{calc.title}：{amount_headline(calc)}。{calc.formula}")
-            lines += [f"  需确认：{n.removeprefix('待确认：')}" for n in calc.notes if n.startswith("待确认")]
+            lines += [f"  需确认：{condition}" for condition in calc.open_conditions]
     else:
         lead = lead_sentence(reply)
         lines.append(lead)

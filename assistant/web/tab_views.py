@@ -47,8 +47,8 @@ def calculation_html(calc: Calculation, index: ClauseIndex, warnings: list[str] 
         rows.append(("不符合原因", e(calc.reason)))
     rows.append(("依据条款", policy_link(index, calc.clause)))
     table = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-    open_points = [n.removeprefix("待确认：") for n in calc.notes if n.startswith("待确认")]
-    other_notes = [n for n in calc.notes if not n.startswith("待确认")]
+    open_points = list(calc.open_conditions)
+    other_notes = list(calc.notes)
     eligibility = ('<span class="mark-no">✗ 不符合条件</span>' if not calc.eligible else
                    f'<span class="mark-maybe">符合已填条件；还有{len(open_points)}项条件待确认：</span>'
                    if open_points else '<span class="mark-ok">✓ 符合已填条件</span>')

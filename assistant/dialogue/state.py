@@ -1,0 +1,58 @@
+"""What a conversation remembers between turns, typed. Stored per session (storage/sessions.py)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.understanding.text import Script
+
+# Bumped whenever a stored state would no longer load; storage/sessions.py migrates or drops.
+STATE_VERSION = 2
+
+
+class Topic(BaseModel):
+    """What the conversation is about: the item, clause and document last talked about."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    item: str | None = None
+    clause: str | None = None  # location, e.g. 三、专项政策（二）
+    doc_id: str | None = None
+
+
+class PendingInput(BaseModel):
+    """A question the assistant asked back and is waiting for."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["input", "item"] = "input"
+    # kind "input": the item and the input asked for, with the inputs known so far.
+    item: str | None = None
+    asking: str | None = None
+    inputs: dict[str, Any] = Field(default_factory=dict)
+    # kind "item": the figures were given but the item is unclear; these could be meant.
+    candidates: list[str] = Field(default_factory=list)
+    question: str
+
+
+class CheckupState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    active: bool = False
+    # EnterpriseProfile fields stated so far; money as text of exact Decimals.
+    profile: dict[str, Any] = Field(default_factory=dict)
+
+
+class ConversationState(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int = STATE_VERSION
+    topic: Topic = Field(default_factory=Topic)
+    pending: PendingInput | None = None
+    # Yes/no facts the enterprise stated about itself in this conversation.
+    facts: dict[str, bool] = Field(default_factory=dict)
+    checkup: CheckupState = Field(default_factory=CheckupState)
+    language: Script = Script.SIMPLIFIED
+    turns: int = 0

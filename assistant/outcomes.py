@@ -1,0 +1,69 @@
+"""What one turn decided, as types: each becomes a Reply in one place (core.py)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calculators import Calculation, EligibilityReport
+
+from assistant.contract import Citation
+
+
+@dataclass(frozen=True)
+class Refused:
+    rule: str
+
+
+@dataclass(frozen=True)
+class InputError:
+    """Input the assistant cannot use; `code` names the problem for API clients."""
+
+    code: str
+    message: str
+    items: tuple[str, ...] = ()
+    # The question still open, asked again after the error.
+    follow_up: str | None = None
+
+
+@dataclass(frozen=True)
+class NeedsInput:
+    items: tuple[str, ...]
+    follow_up: str
+    # Said before the question: why it is asked ("没能把…读成一个确定的金额。").
+    preface: str | None = None
+    # A choice of item rather than a figure ("机器换人还是工厂物联网？").
+    choosing_item: bool = False
+
+
+@dataclass(frozen=True)
+class Calculated:
+    """At least one calculation; not eligible when none of them is."""
+
+    items: tuple[str, ...]
+    calculations: tuple[Calculation, ...]
+
+    @property
+    def eligible(self) -> bool:
+        return any(c.eligible for c in self.calculations)
+
+
+@dataclass(frozen=True)
+class CheckupReport:
+    report: EligibilityReport | None  # None until the enterprise has said something
+
+
+@dataclass(frozen=True)
+class NotStated:
+    """The policy does not answer the question."""
+
+    foreign_place: str = ""
+
+
+@dataclass(frozen=True)
+class Answered:
+    text: str
+    citations: tuple[Citation, ...]
+
+
+CalculatorOutcome = Calculated | NeedsInput | InputError
+Outcome = Refused | InputError | NeedsInput | Calculated | CheckupReport | NotStated | Answered

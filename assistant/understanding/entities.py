@@ -1,0 +1,116 @@
+"""What a message names: subsidy items, enterprise facts, certification levels, years and
+other policies. Items and levels come from the calculator rules (keywords, choice labels and
+aliases); facts from corpus/vocabulary/facts.yaml."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from calculators import Input, Rule, RuleBook, match_items
+from calculators.reading import read_yes_no
+
+from assistant.understanding.question import Figure, LevelMention, Question
+from assistant.understanding.text import fold
+from assistant.understanding.vocabulary import Vocabulary
+
+# How far before a fact a negation may stand ("不是小微企业", "并非制造业"): the longest
+# negation word plus a space.
+NEGATION_REACH = 5
+# How far before a level the words naming it as the earlier one may stand ("原来是市级").
+EARLIER_REACH = 6
+# Other policies are named by title in 《》 or by document number (富政办〔2019〕20号).
+_POLICY_TITLE = re.compile(r"《[^》]{2,60}》")
+_DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,6}[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号")
+# The longest yes/no word (calculators/yes_no.yaml) in Chinese characters ("不符合").
+YES_NO_LONGEST = 4
+# A short answer's first word ("是的，我们是" → 是的).
+_LEADING_WORD = re.compile(r"[^\s，,。.！!？?；;、]+")
+_YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?=\s*年|\s*[〕\])）]|\s*版)")
+
+
+def stated_facts(folded: str, vocabulary: Vocabulary, fields: frozenset[str] | None = None) -> dict[str, bool]:
+    """Yes/no facts the text states; a negation right before a fact makes it false."""
+    facts: dict[str, bool] = {}
+    for field, cues in vocabulary.facts.items():
+        if fields is not None and field not in fields:
+            continue
+        match = cues.search(folded)
+        if match:
+            before = folded[max(0, match.start() - NEGATION_REACH):match.start()]
+            facts[field] = not vocabulary.negation.ends(before.rstrip())
+    return facts
+
+
+def _names(choice) -> list[str]:
+    return sorted({fold(n) for n in (choice.label.zh, choice.value, *choice.aliases)
+                   if n and n != "none"}, key=len, reverse=True)
+
+
+def find_choices(spec: Input, folded: str) -> list[tuple[int, str]]:
+    """(position, choice value) for every choice named in the text, longest names first."""
+    found: list[tuple[int, str]] = []
+    taken: list[range] = []
+    for choice in spec.choices or []:
+        for name in _names(choice):
+            start = folded.find(name)
+            if start >= 0 and not any(start in span for span in taken):
+                found.append((start, choice.value))
+                taken.append(range(start, start + len(name)))
+                break
+    return sorted(found)
+
+
+def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelMention]:
+    """The levels of the item's level ladder the text names, each marked when it is named as
+    the level held before."""
+    if rule.tier_input is None:
+        return []
+    named = find_choices(rule.input(rule.tier_input), folded)
+    return [LevelMention(item=rule.id, input=rule.tier_input, value=value, position=position,
+                         earlier=vocabulary.earlier_level.ends(folded[max(0, position - EARLIER_REACH):position]))
+            for position, value in named]
+
+
+def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook) -> list[str]:
+    """Items named, best first: an item whose keyword labels a figure ("规划设计费8000元"), then
+    one that takes money when figures are given, then the longest keyword."""
+    named = match_items(folded)
+    rules = {rule.id: rule for rule in rulebook.rules}
+    labels = [fold(f.label) for f in figures]
+
+    def labelled(item: str) -> bool:
+        words = [fold(w) for w in rules[item].keywords.zh + rules[item].keywords.en]
+        return any(word in label for word in words for label in labels)
+
+    def takes_money(item: str) -> bool:
+        return bool(figures) and any(spec.kind == "money" for spec in rules[item].inputs)
+
+    return sorted(named, key=lambda item: (not labelled(item), not takes_money(item)))
+
+
+def answer_value(spec: Input, question: Question) -> Any:
+    """The value a short answer gives for the input the assistant asked for, or None."""
+    if spec.kind == "money":
+        values = {f.value_yuan for f in question.input_figures}
+        return values.pop() if len(values) == 1 else None
+    if spec.kind == "choice":
+        named = find_choices(spec, question.text)
+        return named[-1][1] if named else None
+    leading = _LEADING_WORD.match(question.text)
+    word = leading.group(0) if leading else ""
+    # The answer opens with yes or no ("是的我们是", "不确定"): the longest opening word read wins.
+    for length in range(min(len(word), YES_NO_LONGEST), 0, -1):
+        try:
+            return read_yes_no(word[:length])
+        except ValueError:
+            continue
+    return None
+
+
+def years_named(text: str) -> list[int]:
+    return sorted({int(year) for year in _YEAR.findall(text)})
+
+
+def policies_named(text: str) -> list[str]:
+    return list(dict.fromkeys(_POLICY_TITLE.findall(text) + _DOCUMENT_NUMBER.findall(text)))

@@ -1,0 +1,124 @@
+"""The Question: everything later steps need to know about one message, built once per turn.
+
+Nothing downstream of `understand` reads the raw message again; it reads these fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.understanding.text import Script
+
+
+class Asked(StrEnum):
+    """The kind of information a question wants (corpus/vocabulary/cues.yaml, `asked`)."""
+
+    AMOUNT = "amount"
+    RATE = "rate"
+    CAP = "cap"
+    THRESHOLD = "threshold"
+    CONDITION = "condition"
+    DATE = "date"
+    VALIDITY = "validity"
+    DEPARTMENT = "department"
+    PROCEDURE = "procedure"
+    MATERIALS = "materials"
+    DEADLINE = "deadline"
+    CONTACT = "contact"
+    LIST = "list"
+    OTHER = "other"
+
+
+class Intent(StrEnum):
+    REFUSE = "refuse"  # an instruction the assistant will not follow
+    CHECKUP = "checkup"  # which items the enterprise qualifies for (政策体检)
+    CALCULATE = "calculate"  # work out an item's amount
+    ANSWER_PENDING = "answer_pending"  # the answer to the question the assistant asked back
+    ASK = "ask"  # a question for the policy text
+
+
+class FigureRole(StrEnum):
+    INPUT = "input"  # money the enterprise spent or earned: a calculator input
+    RECEIVED = "received"  # money already received ("已获100万")
+    SUBSIDY = "subsidy"  # a figure of the subsidy itself ("补贴最高100万吗")
+
+
+class Figure(BaseModel):
+    """One amount of money in the message, with the words before it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    value_yuan: Decimal
+    raw: str
+    start: int
+    end: int
+    label: str
+    unit_missing: bool = False
+    role: FigureRole = FigureRole.INPUT
+    # Which part of a project's investment the label names (equipment_yuan, software_yuan).
+    part: str | None = None
+
+
+class LevelMention(BaseModel):
+    """A certification level named, as a choice of an item's level input."""
+
+    model_config = ConfigDict(frozen=True)
+
+    item: str
+    input: str
+    value: str
+    position: int
+    # Named as the level held before ("原来是市级"), not the new one.
+    earlier: bool = False
+
+
+class Segment(BaseModel):
+    """One clause of the message (split at ，。；!?), so each amount stays with its item."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str  # folded
+    items: list[str]
+    figures: list[Figure]
+    facts: dict[str, bool]
+
+
+class Entities(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    items: list[str] = Field(default_factory=list)  # subsidy items named, best first
+    facts: dict[str, bool] = Field(default_factory=dict)  # enterprise facts stated (profile field)
+    levels: list[LevelMention] = Field(default_factory=list)
+    places: list[str] = Field(default_factory=list)  # every place named
+    foreign_places: list[str] = Field(default_factory=list)  # places outside the policy's area
+    years: list[int] = Field(default_factory=list)
+    other_policies: list[str] = Field(default_factory=list)  # 《…》 titles and 〔year〕N号 numbers
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    script: Script
+    text: str  # Simplified, half-width, lower case, single spaces
+    search_text: str  # text with the policy's typo corrections and callers' words added
+    figures: list[Figure]
+    # Something typed as money that could not be read as one amount ("300万-500万").
+    unread_figure: str | None = None
+    segments: list[Segment]
+    entities: Entities
+    asked: list[Asked]
+    intent: Intent
+    refusal: str | None = None  # the refusal rule that matched
+    # The message names no topic of its own and continues the conversation's topic.
+    follow_up: bool = False
+    # The item the turn is about: named, or carried over from the topic for a follow-up.
+    item: str | None = None
+
+    @property
+    def input_figures(self) -> list[Figure]:
+        """Figures that can be calculator inputs: not a figure of the subsidy, not a bare
+        number among others."""
+        usable = [f for f in self.figures if f.role is not FigureRole.SUBSIDY]
+        return [f for f in usable if not f.unit_missing or len(self.figures) == 1]

@@ -1,0 +1,156 @@
+"""`understand(message, state) -> Question`: the one place a message is read."""
+
+from __future__ import annotations
+
+import re
+
+from calculators import RuleBook
+
+from assistant.dialogue.state import ConversationState
+from assistant.retrieval.lexical import Tokenizer
+from assistant.understanding import entities
+from assistant.understanding.figures import find_figures
+from assistant.understanding.question import (Asked, Entities, Figure, FigureRole, Intent, Question,
+                                              Segment)
+from assistant.understanding.text import detect_script, fold
+from assistant.understanding.vocabulary import Vocabulary
+
+# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
+CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
+# Something typed as money that the amount reader could not read as one figure.
+UNREAD_FIGURE = re.compile(r"[0-9a-z.,，~～\-]+\s*(万元|万|亿元|亿|元|yuan|rmb)")
+
+
+class Understanding:
+    """Holds what reading a message needs: the steering vocabulary, the calculator rules
+    (items, inputs, levels), the policy's word list and its typo corrections."""
+
+    def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer,
+                 corrections: dict[str, str] | None = None) -> None:
+        self.vocabulary = vocabulary
+        self.rulebook = rulebook
+        self.rules = {rule.id: rule for rule in rulebook.rules}
+        self.tokenizer = tokenizer
+        self.corrections = {fold(wrong): fold(right) for wrong, right in (corrections or {}).items()}
+
+    def understand(self, message: str, state: ConversationState) -> Question:
+        text = fold(message)
+        figures = self._figures(message)
+        unread = None if figures else UNREAD_FIGURE.search(text)
+        items = entities.rank_items(text, figures, self.rulebook)
+        asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
+        follow_up = not items and bool(state.topic.item) and self._leans_back(text, figures)
+        item = items[0] if items else (state.topic.item if follow_up else None)
+        item = self._item_for_parts(item, items, figures)
+        found = Entities(
+            items=items, facts=entities.stated_facts(text, self.vocabulary),
+            levels=[level for rule in self.rulebook.rules for level in entities.levels_named(rule, text, self.vocabulary)],
+            places=self.tokenizer.places(text), years=entities.years_named(text),
+            other_policies=entities.policies_named(message),
+        )
+        refusal = self.vocabulary.refusal(text)
+        question = Question(
+            script=detect_script(message), text=text, search_text=self._search_text(text), figures=figures,
+            unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
+            entities=found, asked=asked, intent=Intent.ASK, refusal=refusal.name if refusal else None,
+            follow_up=follow_up, item=item,
+        )
+        return question.model_copy(update={"intent": self._intent(question, state)})
+
+    # ── figures ────────────────────────────────────────────────────────────────────────
+    def _figures(self, message: str) -> list[Figure]:
+        figures = []
+        for found in find_figures(message, self.tokenizer.words):
+            label = fold(found.label)
+            if self.vocabulary.received.search(label):
+                role = FigureRole.RECEIVED
+            elif self.vocabulary.subsidy_figure.ends(label):
+                role = FigureRole.SUBSIDY
+            else:
+                role = FigureRole.INPUT
+            part = next((name for name, cues in self.vocabulary.parts.items() if cues.search(label)), None)
+            figures.append(found.model_copy(update={"role": role, "part": part}))
+        return figures
+
+    def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
+        segments, start = [], 0
+        for piece in [*CLAUSE_BREAK.split(message)]:
+            end = start + len(piece)
+            folded = fold(piece)
+            if folded:
+                inside = [f for f in figures if start <= f.start < end]
+                segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook),
+                                        figures=inside, facts=entities.stated_facts(folded, self.vocabulary)))
+            start = end + 1
+        return segments
+
+    # ── topic ──────────────────────────────────────────────────────────────────────────
+    def _leans_back(self, text: str, figures: list[Figure]) -> bool:
+        """A message naming no item continues the topic when it carries figures for it ("那500万呢")
+        or opens or closes like a follow-up ("那上限呢", "What about the cap?")."""
+        vocabulary = self.vocabulary
+        opener = vocabulary.follow_up_openers.search(text)
+        return (any(f.role is not FigureRole.SUBSIDY for f in figures)
+                or bool(opener and opener.start() == 0)
+                or vocabulary.follow_up_closers.ends(text.rstrip("?？.。!！ "))
+                or text in vocabulary.follow_up_pointers)
+
+    def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
+        """Equipment and software figures belong to a project item with those parts: a topic
+        item without parts does not take them ("设备200万软件130万" after a robot question)."""
+        if not any(f.part for f in figures) or item is None:
+            return item
+        if self._has_parts(item):
+            return item
+        with_parts = [other for other in named if self._has_parts(other)]
+        return with_parts[0] if with_parts else None
+
+    def _has_parts(self, item: str) -> bool:
+        base = self.rules[item].base
+        return bool(base and base.parts)
+
+    def part_items(self) -> list[str]:
+        return [rule.id for rule in self.rulebook.rules if self._has_parts(rule.id)]
+
+    # ── intent ─────────────────────────────────────────────────────────────────────────
+    def _intent(self, question: Question, state: ConversationState) -> Intent:
+        if question.refusal:
+            return Intent.REFUSE
+        text = question.text
+        if state.checkup.active and self._states_profile(question):
+            return Intent.CHECKUP
+        if not state.checkup.active and text in self.vocabulary.checkup:
+            return Intent.CHECKUP
+        pending = state.pending
+        if pending and self._answers(pending, question):
+            return Intent.ANSWER_PENDING
+        if question.item is None:
+            # Project figures with no project named: ask which project they are for.
+            return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
+        if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
+                or self._names_a_tier_change(question)):
+            return Intent.CALCULATE
+        return Intent.ASK
+
+    def _states_profile(self, question: Question) -> bool:
+        return any(segment.items or segment.facts for segment in question.segments)
+
+    def _answers(self, pending, question: Question) -> bool:
+        if pending.kind == "item":
+            return any(item in pending.candidates for item in question.entities.items)
+        if question.entities.items and pending.item not in question.entities.items:
+            return False  # a new topic: the open question is dropped
+        rule = self.rules[pending.item]
+        return entities.answer_value(rule.input(pending.asking or ""), question) is not None
+
+    def _names_a_tier_change(self, question: Question) -> bool:
+        """"市级升省级" asks for the tier difference: a calculation even without an amount."""
+        rule = self.rules[question.item] if question.item else None
+        if rule is None or not rule.previous_tier_input or question.text not in self.vocabulary.tier_change:
+            return False
+        return len({level.value for level in question.entities.levels if level.item == rule.id}) >= 2
+
+    def _search_text(self, text: str) -> str:
+        for wrong, right in self.corrections.items():
+            text = text.replace(wrong, right)
+        return self.tokenizer.expand(text)

@@ -1,0 +1,108 @@
+"""The steering vocabulary in corpus/vocabulary/, loaded once and compiled into matchers.
+
+Reviewers edit word lists, not regular expressions: a cue is a phrase or a sequence of slots
+of alternatives (see cues.yaml), compiled here into one pattern per list."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict
+
+from assistant.understanding.text import fold
+
+
+def _alternatives(words: list[str]) -> str:
+    options = sorted({fold(str(w)) for w in words if str(w)}, key=len, reverse=True)
+    body = "|".join(_word(w) for w in options)
+    optional = "" in [str(w) for w in words]
+    return f"(?:{body})?" if optional else f"(?:{body})"
+
+
+def _word(phrase: str) -> str:
+    # English phrases match whole words ("plan" is not in "planet"); Chinese has no word
+    # breaks, so a Chinese character next to a Latin word counts as a break ("符合gb/t12643").
+    escaped = re.escape(phrase)
+    if phrase[:1].isascii() and phrase[:1].isalnum():
+        escaped = rf"(?<![a-z0-9]){escaped}"
+    if phrase[-1:].isascii() and phrase[-1:].isalnum():
+        escaped = rf"{escaped}(?![a-z0-9])"
+    return escaped
+
+
+def _cue_pattern(cue: Any) -> str:
+    if isinstance(cue, str):
+        return _word(fold(cue))
+    slots = []
+    for slot in cue:
+        if isinstance(slot, dict):
+            slots.append(f".{{0,{int(slot['gap'])}}}?")
+        else:
+            slots.append(_alternatives(slot))
+    # Words of a sequence may be typed with spaces between them ("which subsidies").
+    return r"\s*".join(slots)
+
+
+class Cues:
+    """Any of a list of cues, found in folded text."""
+
+    def __init__(self, cues: list[Any]) -> None:
+        self.cues = cues
+        patterns = [_cue_pattern(cue) for cue in cues]
+        self._any = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+        self._at_end = re.compile(f"(?:{'|'.join(patterns)})$") if patterns else None
+
+    def search(self, folded: str) -> re.Match | None:
+        return self._any.search(folded) if self._any else None
+
+    def __contains__(self, folded: str) -> bool:
+        return self.search(folded) is not None
+
+    def ends(self, folded: str) -> bool:
+        return bool(self._at_end and self._at_end.search(folded))
+
+
+class Refusal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    why: str
+    cues: list[Any]
+
+
+class Vocabulary:
+    """Every steering list, by the role it plays."""
+
+    def __init__(self, folder: Path) -> None:
+        cues = _read(folder / "cues.yaml")
+        facts = _read(folder / "facts.yaml")
+        self.calculate = Cues(cues["intents"]["calculate"])
+        self.checkup = Cues(cues["intents"]["checkup"])
+        self.tier_change = Cues(cues["intents"]["tier_change"])
+        self.asked = {kind: Cues(words) for kind, words in cues["asked"].items()}
+        self.follow_up_openers = Cues(cues["follow_up"]["openers"])
+        self.follow_up_pointers = Cues(cues["follow_up"]["pointers"])
+        self.follow_up_closers = Cues(cues["follow_up"]["closers"])
+        self.self_reference = Cues(cues["self_reference"])
+        self.facts = {name: Cues(words) for name, words in facts["enterprise_facts"].items()}
+        self.general_facts = frozenset(facts["general_facts"])
+        self.negation = Cues(facts["negations"])
+        labels = facts["figure_labels"]
+        self.received = Cues(labels["received"])
+        copulas = [""] + list(labels["subsidy_figure_copulas"])
+        self.subsidy_figure = Cues([[labels["subsidy_figure"], copulas]])
+        self.parts = {name: Cues(words) for name, words in labels["parts"].items()}
+        self.earlier_level = Cues(labels["earlier_level"])
+        self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
+        self._refusal_cues = [(r, Cues(r.cues)) for r in self.refusals]
+        self.home_places = tuple(_read(folder / "places.yaml")["home"])
+
+    def refusal(self, folded: str) -> Refusal | None:
+        return next((refusal for refusal, cues in self._refusal_cues if folded in cues), None)
+
+
+def _read(path: Path) -> Any:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
