@@ -15,12 +15,21 @@ class CalculatorError(ValueError):
     """Invalid request: unknown item or input, bad amount or choice, inconsistent parts.
 
     Subclasses ValueError so that pydantic validators calling the money parser turn it
-    into an ordinary ValidationError.
+    into an ordinary ValidationError. `code` names the kind of problem for API clients.
     """
+
+    code = "invalid_input"
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
 
 
 class MissingInputsError(CalculatorError):
     """`compute` was called without a required input; `missing` lists them in asking order."""
+
+    code = "missing_inputs"
 
     def __init__(self, item_id: str, missing: list[Input]):
         self.item_id = item_id

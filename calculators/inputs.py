@@ -91,11 +91,13 @@ def _reconcile_parts(rule: Rule, supplied: dict[str, Any]) -> None:
         total = supplied[base.input]
         if len(given) == len(base.parts) and part_sum != total:
             raise CalculatorError(
-                f"{names}之和（{format_yuan(part_sum)}）与{base_label}（{format_yuan(total)}）不一致"
+                f"{names}之和（{format_yuan(part_sum)}）与{base_label}（{format_yuan(total)}）不一致",
+                code="parts_mismatch",
             )
         if part_sum > total:
             raise CalculatorError(
-                f"{names}（{format_yuan(part_sum)}）超过了{base_label}（{format_yuan(total)}）"
+                f"{names}（{format_yuan(part_sum)}）超过了{base_label}（{format_yuan(total)}）",
+                code="parts_mismatch",
             )
     elif len(given) == len(base.parts):
         if part_sum == 0:

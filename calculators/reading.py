@@ -31,6 +31,8 @@ class AmountError(CalculatorError):
 
     A CalculatorError (so a ValueError): callers catching CalculatorError catch this too."""
 
+    code = "invalid_amount"
+
     def __init__(self, message: str, message_en: str = ""):
         super().__init__(message)
         self.message = message
@@ -39,6 +41,8 @@ class AmountError(CalculatorError):
 
 class YesNoError(CalculatorError):
     """A yes/no answer that is none of yes, no or unknown; the message is Chinese."""
+
+    code = "invalid_yes_no"
 
 
 # ---- money ------------------------------------------------------------------------------

@@ -177,8 +177,8 @@ def _excluded(s: str, m: re.Match, body_end: int, has_unit: bool, has_cur: bool)
         return True
     if nxt and (nxt in _COUNT_UNITS or nxt in _APPROX):
         return True
-    if not has_unit and (before in "(" and after in ")" or after == "、"):
-        return True  # (二), (1), and list numbering "1、"
+    if not has_unit and (before in "(〔[【" and after in ")〕]】" or after == "、"):
+        return True  # (二), (1), a document number's year 〔2019〕, and list numbering "1、"
     return False
 
 

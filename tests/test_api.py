@@ -319,3 +319,15 @@ def test_server_error_is_a_500_without_a_traceback(assistant, settings, tmp_path
     expect_error(response, 500, "internal_error")
     assert BrokenAssistant.SECRET not in response.text
 
+
+
+@pytest.mark.parametrize("messages, code", [
+    (["机器人购置款-300万，补多少"], "invalid_amount"),
+    (["机器换人项目总投资300万，其中设备200万，软件130万，补多少"], "parts_mismatch"),
+])
+def test_each_chat_error_has_its_own_code(client, messages, code):
+    session = f"codes-{code}"
+    for message in messages:
+        response = client.post("/api/chat", json={"session": session, "message": message})
+    error = expect_error(response, 400, code)
+    assert error["reply"]["status"] == "error" and error["reply"]["error_code"] == code

@@ -107,7 +107,7 @@ class CalculatorDialogue:
         try:
             missing = missing_inputs(item, inputs)
         except CalculatorError as exc:
-            return InputError(getattr(exc, "code", "invalid_input"), str(exc), (item,))
+            return InputError(exc.code, str(exc), (item,))
         if missing:
             question = missing[0].ask.en if script is Script.ENGLISH else missing[0].ask.zh
             kept = {k: str(v) if isinstance(v, Decimal) else v for k, v in inputs.items()}
@@ -121,7 +121,7 @@ class CalculatorDialogue:
                     calculations.append(compute(other, given))
             except CalculatorError as exc:
                 if other == item:
-                    return InputError(getattr(exc, "code", "invalid_input"), str(exc), (item,))
+                    return InputError(exc.code, str(exc), (item,))
         return Calculated(tuple(c.item for c in calculations), tuple(calculations))
 
     @staticmethod

@@ -57,7 +57,7 @@ class Checkup:
         except CalculatorError as exc:
             # A figure that cannot be right (负数, 0): say so and keep what was known before it.
             state.checkup.profile = previous
-            return InputError(getattr(exc, "code", "invalid_input"), str(exc))
+            return InputError(exc.code, str(exc))
 
 
 def questionnaire(script: Script) -> str:

@@ -30,7 +30,9 @@ _YEAR = re.compile(r"(?<![0-9])((?:19|20)[0-9]{2})(?=\s*年|\s*[〕\])）]|\s*�
 
 
 def stated_facts(folded: str, vocabulary: Vocabulary, fields: frozenset[str] | None = None) -> dict[str, bool]:
-    """Yes/no facts the text states; a negation right before a fact makes it false."""
+    """Yes/no facts the text states; a negation right before a fact makes it false. Titles of
+    policies named (《…制造业…》) state nothing about the enterprise."""
+    folded = _POLICY_TITLE.sub("《》", folded)
     facts: dict[str, bool] = {}
     for field, cues in vocabulary.facts.items():
         if fields is not None and field not in fields:
