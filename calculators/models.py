@@ -266,8 +266,8 @@ class PolicyInfo(StrictModel):
     title: str
     issuer: str
     source_file: str
-    effective_from: str
-    effective_until: str
+    # The document in corpus/documents.yaml, which holds the policy's dates.
+    doc_id: str
 
 
 class Overlap(StrictModel):
