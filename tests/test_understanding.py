@@ -24,8 +24,9 @@ def test_a_question_is_read_once_into_every_field(understand):
     assert q.entities.facts == {"is_small_micro": True}
     assert q.entities.years == [2019]
     assert q.entities.other_policies == ["《富陽區關於加快製造業數字化改造的實施意見》"]
-    levels = {(level.value, level.earlier) for level in q.entities.levels if level.item == "future_factory_recognition"}
-    assert ("city_smart_factory", True) in levels and ("provincial_future_factory", False) in levels
+    levels = {(level.value, level.earlier): level.tier for level in q.entities.levels
+              if level.item == "future_factory_recognition"}
+    assert levels[("provincial_future_factory", False)] > levels[("city_smart_factory", True)]
     assert q.item == "future_factory_recognition" and q.intent is Intent.CALCULATE
 
 

@@ -7,12 +7,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from calculators import Input, Rule, RuleBook, match_items
-from calculators.reading import read_yes_no
-
 from assistant.understanding.question import Figure, LevelMention, Question
 from assistant.understanding.text import fold
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import Input, Rule, RuleBook, match_items
+from calculators.reading import read_yes_no
 
 # How far before a fact a negation may stand ("不是小微企业", "并非制造业"): the longest
 # negation word plus a space.
@@ -69,7 +68,8 @@ def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelM
     if rule.tier_input is None:
         return []
     named = find_choices(rule.input(rule.tier_input), folded)
-    return [LevelMention(item=rule.id, input=rule.tier_input, value=value, position=position,
+    return [LevelMention(item=rule.id, input=rule.tier_input, value=value, tier=rule.tier_rank(value),
+                         position=position,
                          earlier=vocabulary.earlier_level.ends(folded[max(0, position - EARLIER_REACH):position]))
             for position, value in named]
 

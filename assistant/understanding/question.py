@@ -69,6 +69,8 @@ class LevelMention(BaseModel):
     item: str
     input: str
     value: str
+    # Place on the item's ladder: 1 for the lowest level (calculators Rule.tier_rank).
+    tier: int
     position: int
     # Named as the level held before ("原来是市级"), not the new one.
     earlier: bool = False
