@@ -17,19 +17,13 @@ import numpy as np
 import yaml
 from rank_bm25 import BM25Okapi
 
-jieba.setLogLevel(logging.WARNING)
-
 from assistant.config import Settings
 from assistant.understanding.text import fold
 
-# Words that carry no topic: question forms, pronouns, politeness, generic verbs.
-STOPWORDS = frozenset("""
-的 了 吗 呢 吧 啊 呀 是 有 在 和 与 及 或 对 为 把 被 给 从 到 向 就 都 也 还 又 要 会 能 可 可以 可否
-什么 怎么 怎样 如何 多少 哪些 哪个 哪 几 几个 几次 吗 请问 请 问 一下 我 我们 你 你们 他 她 它 这 那 这个 那个
-多 少 个 些 么 呢 啥 咋 是否 有没有 能不能 可不可以 情况 问题 一个 一些 关于 方面 相关 东西
-what which how much many is are the a an of to for in on do does can could we i you our this that
-and or with about there any get be
-""".split())
+jieba.setLogLevel(logging.WARNING)
+
+# The stop-word list beside the policy's word list (corpus/vocabulary/stopwords.txt).
+STOPWORDS_FILE = "stopwords.txt"
 _ENGLISH_PLURAL = re.compile(r"\b([a-z]{3,}?)(ies|s)\b")
 _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
@@ -44,6 +38,7 @@ class Tokenizer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.load_userdict(str(userdict))
+        self.stopwords = read_stopwords(userdict.with_name(STOPWORDS_FILE))
         self._pos = jieba.posseg.dt
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         self.domain_terms = frozenset(
@@ -68,7 +63,7 @@ class Tokenizer:
     def tokens(self, text: str) -> list[str]:
         words = self._jieba.cut_for_search(fold(text))
         return [w for w in (w.strip() for w in words)
-                if w and w not in STOPWORDS and _TOKEN_OK.search(w)]
+                if w and w not in self.stopwords and _TOKEN_OK.search(w)]
 
     def query_tokens(self, text: str) -> list[str]:
         return self.tokens(self.expand(text))
@@ -92,6 +87,13 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
         pattern = re.compile(rf"\b{re.escape(phrase)}\b" if phrase.isascii() else re.escape(phrase))
         synonyms[phrase] = (phrase, pattern, str(terms))
     return synonyms
+
+
+def read_stopwords(path: Path) -> frozenset[str]:
+    if not path.exists():
+        return frozenset()
+    lines = (line.split("#", 1)[0] for line in path.read_text(encoding="utf-8").splitlines())
+    return frozenset(word for line in lines for word in line.split())
 
 
 def tokenizer_for(settings: Settings) -> Tokenizer:
