@@ -63,7 +63,7 @@ class Reply(BaseModel):
     error_code: str | None = None
 
     @model_validator(mode="after")
-    def _status_rules(self) -> "Reply":
+    def _status_rules(self) -> Reply:
         if self.status in CITED_STATUSES and not self.citations:
             raise ValueError(f"a {self.status} reply needs at least one citation")
         if self.status is Status.NEEDS_INFO and not self.follow_up:

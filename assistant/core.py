@@ -11,8 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from calculators import RuleBook, get_rule, load_rulebook
-
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
 from assistant.config import Settings, get_settings
@@ -22,8 +20,7 @@ from assistant.dialogue.calculator import CalculatorDialogue
 from assistant.dialogue.checkup import Checkup, questionnaire, report_text
 from assistant.dialogue.state import CheckupState, ConversationState
 from assistant.integrations.retriever import PolicyRetriever
-from assistant.outcomes import (Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome,
-                                Refused)
+from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.hybrid import HybridRetriever
@@ -34,6 +31,7 @@ from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import RuleBook, get_rule, load_rulebook
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +168,8 @@ class Assistant:
         if isinstance(outcome, NotStated):
             return Reply(session=session, status=Status.NOT_FOUND,
                          answer=to_script(not_found_text(script, outcome.foreign_place), script))
-        return self._with_warnings(Reply(session=session, status=Status.ANSWERED, answer=to_script(outcome.text, script),
+        return self._with_warnings(Reply(session=session, status=Status.ANSWERED,
+                                         answer=to_script(outcome.text, script),
                                          citations=list(outcome.citations)), today, script)
 
     def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
@@ -193,7 +192,8 @@ class Assistant:
         return [extractive.cite(*self.clauses_by_location[location], script) for location in dict.fromkeys(locations)]
 
     def _with_warnings(self, reply: Reply, today: date, script: Script) -> Reply:
-        return reply.model_copy(update={"warnings": self.warnings_for({c.doc_id for c in reply.citations}, today, script)})
+        warnings = self.warnings_for({c.doc_id for c in reply.citations}, today, script)
+        return reply.model_copy(update={"warnings": warnings})
 
     def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
         warnings = []

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calculators import Calculation, EligibilityReport
-
 from assistant.contract import Citation
+from calculators import Calculation, EligibilityReport
 
 
 @dataclass(frozen=True)

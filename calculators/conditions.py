@@ -85,10 +85,7 @@ def _condition_check(rule: Rule, condition: Condition, supplied: Mapping[str, An
     if value is None:
         return ConditionCheck(**common, state="unknown", to_find_out=spec.ask.zh,
                               to_find_out_en=spec.ask.en)
-    if condition.expect is not None:
-        met = value is condition.expect
-    else:
-        met = value not in (condition.expect_not_in or [])
+    met = value is condition.expect if condition.expect is not None else value not in (condition.expect_not_in or [])
     return ConditionCheck(**common, state="met" if met else "not_met",
                           reason=None if met else condition.reason)
 

@@ -116,10 +116,10 @@ def missing_required(rule: Rule, supplied: Mapping[str, Any]) -> list[Input]:
         if not spec.required or spec.name in supplied:
             continue
         base = rule.base
-        if base is not None and spec.name == base.input and base.parts:
-            if any(part in supplied for part in base.parts):
-                missing.extend(rule.input(part) for part in base.parts if part not in supplied)
-                continue
+        if (base is not None and spec.name == base.input and base.parts
+                and any(part in supplied for part in base.parts)):
+            missing.extend(rule.input(part) for part in base.parts if part not in supplied)
+            continue
         missing.append(spec)
     return missing
 

@@ -4,8 +4,9 @@ from decimal import Decimal
 
 import cn2an
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
-from hypothesis import given, settings, strategies as st
 
 from assistant.config import REPO_ROOT
 from assistant.retrieval.lexical import Tokenizer

@@ -3,6 +3,9 @@
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assistant.contract import CITED_STATUSES, Citation, Reply, Status
@@ -55,8 +58,6 @@ def test_schema_rejects_a_cited_status_without_citations():
     Reply(session="s", status=Status.ANSWERED, answer="x",
           citations=[Citation(source="t", doc_id="d", location="l", text="q")])
 
-
-from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st  # noqa: E402
 
 POLICY_WORDS = ["机器人", "机器换人", "物联网", "一键上云", "上云标杆", "链主工厂", "智能工厂", "数字化车间", "省级",
                 "市级", "补多少", "怎么算", "万", "亿", "元", "设备", "软件", "首次", "不是", "小微", "哪些补贴",

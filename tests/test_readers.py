@@ -17,7 +17,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assistant.config import REPO_ROOT
 from assistant.integrations.tools import all_tools

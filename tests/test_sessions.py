@@ -1,5 +1,6 @@
 """Conversation state: typed, versioned, expiring, and one writer per session."""
 
+import contextlib
 import sqlite3
 import threading
 from datetime import date
@@ -58,10 +59,8 @@ def test_concurrent_turns_of_one_session_both_land(tmp_path):
 
     def turn(fact: str) -> None:
         with store.open("shared") as state:
-            try:
+            with contextlib.suppress(threading.BrokenBarrierError):
                 both_inside.wait()  # without a per-session writer both would read the same state
-            except threading.BrokenBarrierError:
-                pass
             state.facts[fact] = True
             state.turns += 1
 

@@ -6,14 +6,14 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.web.guards import RateLimiter, _forbidden_path
 from assistant.answering.calculations import to_contract
 from assistant.config import get_settings
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import load_corpus
 from assistant.storage.feedback import FeedbackIn, FeedbackStore, mask_personal_data
-from assistant.web.forms import FormError, profile_fields, read_inputs, read_money, read_profile
 from assistant.web.chat_view import ClauseIndex, compact_text, full_markdown, growing_prefixes, md_escape
+from assistant.web.forms import FormError, profile_fields, read_inputs, read_money, read_profile
+from assistant.web.guards import RateLimiter, _forbidden_path
 from calculators import compute, format_yuan
 
 

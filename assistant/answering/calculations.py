@@ -5,11 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from calculators import Calculation, format_yuan, get_rule
-
 from assistant.contract import CalculationOut
 from assistant.outcomes import Calculated, InputError, NeedsInput
 from assistant.understanding.text import Script
+from calculators import Calculation, format_yuan, get_rule
 
 
 def _plain(value: Any) -> Any:

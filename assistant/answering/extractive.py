@@ -9,8 +9,8 @@ from datetime import date
 
 from assistant.contract import Citation
 from assistant.corpus.documents import Clause, DocumentMeta
-from assistant.retrieval.lexical import Tokenizer
 from assistant.retrieval.hybrid import Hit
+from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding.text import Script, to_simplified, to_traditional
 
 _SENTENCE_END = re.compile(r"(?<=[。；;\n])")

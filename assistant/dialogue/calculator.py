@@ -9,9 +9,6 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from calculators import CalculatorError, Rule, RuleBook, compute, missing_inputs
-from calculators.reading import AmountError, validate_amount
-
 from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
@@ -19,6 +16,8 @@ from assistant.understanding.entities import answer_value
 from assistant.understanding.question import Figure, Intent, Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import CalculatorError, Rule, RuleBook, compute, missing_inputs
+from calculators.reading import AmountError, validate_amount
 
 
 class CalculatorDialogue:

@@ -7,14 +7,20 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from calculators import CalculatorError, EnterpriseProfile, RuleBook, check_eligibility, format_yuan
-
 from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState
 from assistant.outcomes import CheckupReport, InputError
 from assistant.understanding.question import Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import (
+    CalculatorError,
+    EligibilityReport,
+    EnterpriseProfile,
+    RuleBook,
+    check_eligibility,
+    format_yuan,
+)
 
 PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
 

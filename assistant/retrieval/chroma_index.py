@@ -60,7 +60,8 @@ def collection(client: chromadb.ClientAPI, settings: Settings, embedder: Embedde
     """The clause collection, always with our embedding function (Chroma's default downloads one)."""
     return client.get_or_create_collection(
         name=settings.collection,
-        embedding_function=ChromaPolicyEmbedding(embedder),
+        # Chroma types the argument as a function over texts or images; ours embeds texts only.
+        embedding_function=ChromaPolicyEmbedding(embedder),  # type: ignore[arg-type]
         metadata={"hnsw:space": "cosine"},
     )
 
@@ -75,7 +76,9 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
     clauses = collection(client, settings, embedder)
 
     stored = clauses.get(include=["metadatas"])
-    stored_hash = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], stored["metadatas"])}
+    metadatas = stored["metadatas"]
+    assert metadatas is not None  # included above
+    stored_hash = {id_: (meta or {}).get("content_hash") for id_, meta in zip(stored["ids"], metadatas, strict=True)}
     wanted = {f"{c.doc_id}:{c.clause_id}": (c, doc.meta.title) for doc in documents for c in doc.clauses}
 
     stale = [id_ for id_ in stored_hash if id_ not in wanted]
@@ -116,7 +119,7 @@ def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = 
 class ChromaVectors:
     """The clause collection as the retriever's dense side."""
 
-    def __init__(self, clauses: chromadb.Collection, embedder: EmbedderContractContract) -> None:
+    def __init__(self, clauses: chromadb.Collection, embedder: EmbedderContract) -> None:
         self.collection = clauses
         self.embedder = embedder
 
@@ -126,12 +129,14 @@ class ChromaVectors:
             return {}
         found = self.collection.query(query_embeddings=[self.embedder.queries([query])[0]],
                                       n_results=count, include=["metadatas", "distances"])
+        metadatas, distances = found["metadatas"], found["distances"]
+        assert metadatas is not None and distances is not None  # included above
         return {clause_key(str(meta["doc_id"]), str(meta["clause_id"])): 1.0 - distance
-                for meta, distance in zip(found["metadatas"][0], found["distances"][0])}
+                for meta, distance in zip(metadatas[0], distances[0], strict=True)}
 
 
 def vector_store(settings: Settings, embedder: EmbedderContract,
-                 client: chromadb.ClientAPI | None = None) -> "Chroma":
+                 client: chromadb.ClientAPI | None = None) -> Chroma:
     """The dense side as a LangChain vector store, for the LLM mode and any LangChain user."""
     # Imported here: the question path queries the collection directly and starts faster without it.
     from langchain_chroma import Chroma

@@ -33,4 +33,4 @@ class InMemoryVectors:
         if not self.keys:
             return {}
         scores = self.matrix @ self.embedder.queries([query])[0]
-        return dict(zip(self.keys, (float(s) for s in scores)))
+        return dict(zip(self.keys, (float(s) for s in scores), strict=True))

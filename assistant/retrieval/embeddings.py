@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
-from chromadb.api.types import Documents, EmbeddingFunction
+from chromadb.api.types import Documents, EmbeddingFunction, Space
 from chromadb.api.types import Embeddings as ChromaEmbeddings
 from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
@@ -69,7 +69,7 @@ class Embedder:
         self.passage_prefix = passage_prefix
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Embedder":
+    def from_settings(cls, settings: Settings) -> Embedder:
         return cls(settings.model_location, settings.query_prefix, settings.passage_prefix)
 
     @cached_property
@@ -124,18 +124,23 @@ class ChromaPolicyEmbedding(EmbeddingFunction[Documents]):
     def name() -> str:
         return "policy-assistant-sentence-transformers"
 
-    def default_space(self) -> str:
+    def default_space(self) -> Space:
         return "cosine"
 
     def get_config(self) -> dict[str, Any]:
+        """Only the real model can be rebuilt from a config; for any other embedder (the tests'
+        hashing one) the error makes Chroma keep the collection's function as "legacy"."""
+        embedder = self.embedder
+        if not isinstance(embedder, Embedder):
+            raise AttributeError(f"{type(embedder).__name__} has no query_prefix: no config to rebuild it from")
         return {
-            "model_location": getattr(self.embedder, "model_location", ""),
-            "query_prefix": self.embedder.query_prefix,
-            "passage_prefix": self.embedder.passage_prefix,
+            "model_location": embedder.model_location,
+            "query_prefix": embedder.query_prefix,
+            "passage_prefix": embedder.passage_prefix,
         }
 
     @staticmethod
-    def build_from_config(config: dict[str, Any]) -> "ChromaPolicyEmbedding":
+    def build_from_config(config: dict[str, Any]) -> ChromaPolicyEmbedding:
         return ChromaPolicyEmbedding(Embedder(config["model_location"], config["query_prefix"],
                                               config["passage_prefix"]))
 

@@ -75,7 +75,7 @@ class HybridRetriever:
         elif mode == "dense":
             fused = list(cosines)
         else:
-            fused = [b + DENSE_WEIGHT * d for b, d in zip(_standardized(bm25), _standardized(cosines))]
+            fused = [b + DENSE_WEIGHT * d for b, d in zip(_standardized(bm25), _standardized(cosines), strict=True)]
 
         order = sorted(range(len(self.clauses)), key=lambda i: -fused[i])
         hits = [Hit(self.clauses[i], self.titles[self.clauses[i].doc_id], fused[i], bm25_rank[i],

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from calculators.reading import find_amounts, fold_same_length
-
 from assistant.understanding.question import Figure
+from calculators.reading import find_amounts, fold_same_length
 
 Words = Callable[[str], list[tuple[str, int, int]]]  # text -> (word, start, end), as jieba.tokenize
 

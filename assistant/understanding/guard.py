@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from assistant.understanding.text import Script
 
+
 def refusal_text(script: Script) -> str:
     if script is Script.ENGLISH:
         return ("I can't do that. I only answer questions about the Fuyang manufacturing digital "

@@ -44,8 +44,8 @@ def detect_script(text: str) -> Script:
     joined = "".join(han)
     as_simplified = to_simplified(joined)
     as_traditional = to_traditional(joined)
-    traditional_only = sum(a != b for a, b in zip(joined, as_simplified))
-    simplified_only = sum(a != b for a, b in zip(joined, as_traditional))
+    traditional_only = sum(a != b for a, b in zip(joined, as_simplified, strict=False))
+    simplified_only = sum(a != b for a, b in zip(joined, as_traditional, strict=False))
     return Script.TRADITIONAL if traditional_only > simplified_only else Script.SIMPLIFIED
 
 

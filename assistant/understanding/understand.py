@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import re
 
-from calculators import RuleBook
-
 from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.figures import find_figures
-from assistant.understanding.question import (Asked, Entities, Figure, FigureRole, Intent, Question,
-                                              Segment)
+from assistant.understanding.question import Asked, Entities, Figure, FigureRole, Intent, Question, Segment
 from assistant.understanding.text import detect_script, fold
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import RuleBook
 
 # Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
 CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
@@ -44,7 +42,8 @@ class Understanding:
         item = self._item_for_parts(item, items, figures)
         found = Entities(
             items=items, facts=entities.stated_facts(text, self.vocabulary),
-            levels=[level for rule in self.rulebook.rules for level in entities.levels_named(rule, text, self.vocabulary)],
+            levels=[level for rule in self.rulebook.rules
+                    for level in entities.levels_named(rule, text, self.vocabulary)],
             places=self.tokenizer.places(text), years=entities.years_named(text),
             other_policies=entities.policies_named(message),
         )

@@ -18,13 +18,21 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
 
-from assistant.web.guards import (ERROR_RESPONSES, ApiError, ChatSlots, GuardMiddleware, RateLimiter, client_key,
-                                  install_error_handlers, json_safe)
 from assistant.answering.calculations import to_contract
 from assistant.config import REPO_ROOT, Settings
 from assistant.contract import CalculationOut, Reply, Status
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
 from assistant.web.forms import FormError, items_catalog, read_inputs, read_profile
+from assistant.web.guards import (
+    ERROR_RESPONSES,
+    ApiError,
+    ChatSlots,
+    GuardMiddleware,
+    RateLimiter,
+    client_key,
+    install_error_handlers,
+    json_safe,
+)
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
@@ -120,8 +128,9 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
 
     @api.post("/api/eligibility", dependencies=limited, responses=ERROR_RESPONSES, tags=["calculators"])
     def eligibility(request: EligibilityRequest) -> dict:
-        from calculators import CalculatorError, check_eligibility
         from pydantic import ValidationError
+
+        from calculators import CalculatorError, check_eligibility
 
         try:
             report = check_eligibility(read_profile(request.profile))

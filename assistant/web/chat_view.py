@@ -11,13 +11,12 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from calculators import format_yuan, get_rule
-from calculators.inputs import describe_value
-
 from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
 from assistant.corpus.documents import Document
 from assistant.understanding.text import to_simplified
+from calculators import format_yuan, get_rule
+from calculators.inputs import describe_value
 
 DISCLAIMER = "AI生成，仅供参考，以正式文件为准"
 

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from calculators import (AmountError, CalculatorError, EnterpriseProfile, Input, YesNoError, get_rule,
-                         load_rules, read_yes_no, read_yuan)
+from calculators import (
+    AmountError,
+    CalculatorError,
+    EnterpriseProfile,
+    Input,
+    YesNoError,
+    get_rule,
+    load_rules,
+    read_yes_no,
+    read_yuan,
+)
 from calculators.profile import GENERAL_FIELDS, build_profile
 from calculators.reading import is_unknown
 
@@ -115,6 +124,7 @@ def profile_fields() -> list[ProfileField]:
     for name, info in EnterpriseProfile.model_fields.items():
         linked = _linked_input(name)
         section = GENERAL_SECTION if name in GENERAL_FIELDS or not linked else linked[0]
+        choices: tuple[tuple[str, str], ...]
         if name.endswith("_yuan"):
             kind, choices = "money", ()
         elif info.annotation == bool | None:

@@ -6,14 +6,14 @@ Values are escaped here and only here, so the tabs can hand the HTML to Gradio a
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from datetime import date
-
-from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
 
 from assistant.answering.calculations import to_contract
 from assistant.corpus.documents import Document
-from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
 from assistant.understanding.text import to_simplified
+from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
+from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
 
 _STATE_MARK = {"met": ("✓", "已满足"), "not_met": ("✗", "不满足"), "unknown": ("?", "待确认")}
 _STATUS_BADGE = {"eligible": ("ok", "符合条件"), "possible": ("maybe", "可能符合·有条件待确认"),
@@ -34,7 +34,7 @@ def message_html(message: str, kind: str = "error") -> str:
     return f'<div class="notice notice-{kind}">{e(message)}</div>'
 
 
-def calculation_html(calc: Calculation, index: ClauseIndex, warnings: list[str] = ()) -> str:
+def calculation_html(calc: Calculation, index: ClauseIndex, warnings: Sequence[str] = ()) -> str:
     out = to_contract(calc)
     tone = "no" if not calc.eligible else ("none" if calc.amount_yuan is None else "ok")
     rows = [("计算公式", e(calc.formula))]
@@ -69,10 +69,7 @@ def calculation_html(calc: Calculation, index: ClauseIndex, warnings: list[str] 
 def _assessment_html(item: ItemAssessment, index: ClauseIndex) -> str:
     tone, badge = _STATUS_BADGE[item.status]
     calc = item.calculation
-    if calc is None:
-        amount = "金额待补充信息后可算"
-    else:
-        amount = amount_headline(to_contract(calc))
+    amount = "金额待补充信息后可算" if calc is None else amount_headline(to_contract(calc))
     conditions = []
     for check in item.conditions:
         mark, word = _STATE_MARK[check.state]
@@ -87,11 +84,12 @@ def _assessment_html(item: ItemAssessment, index: ClauseIndex) -> str:
             f'<ul class="conditions">{"".join(conditions)}</ul></div>')
 
 
-def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: list[str] = ()) -> str:
+def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: Sequence[str] = ()) -> str:
     parts = ['<div class="report">', *(warning_html(w) for w in warnings),
              f'<div class="totals"><div><span>确定可获合计</span><b>{e(format_yuan(report.total_yuan))}</b></div>'
              f'<div><span>条件都满足时最多可获</span><b>{e(format_yuan(report.possible_total_yuan))}</b></div>'
-             f'<div><span>涉及项目</span><b>{len(report.items)} 项可申请或待确认 · {len(report.not_eligible)} 项不符合</b></div></div>']
+             f'<div><span>涉及项目</span><b>{len(report.items)} 项可申请或待确认 · '
+             f'{len(report.not_eligible)} 项不符合</b></div></div>']
     parts += [_assessment_html(item, index) for item in report.items]
     if report.not_eligible:
         parts.append('<h4>不符合的项目</h4>')
@@ -132,7 +130,8 @@ def policy_html(documents: tuple[Document, ...], today: date) -> str:
         table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
         parts.append(f'<article class="policy"><h2>{e(meta.title)} {validity_badge(document, today)}</h2>'
                      f'<table class="facts">{table}</table>'
-                     '<p class="policy-note">以下为政策原文（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）。'
+                     '<p class="policy-note">以下为政策原文'
+                     '（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）。'
                      f'点击问答中的“来源”可直接跳到对应条款。今天：{today:%Y-%m-%d}</p>')
         section = None
         for clause in document.clauses:

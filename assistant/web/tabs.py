@@ -5,15 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date
+from typing import Any
 
 import gradio as gr
 
+from assistant.web.chat_view import ClauseIndex
+from assistant.web.forms import (
+    BOOL_CHOICES,
+    UNKNOWN,
+    FormError,
+    ProfileField,
+    profile_fields,
+    read_inputs,
+    read_profile,
+)
+from assistant.web.tab_views import calculation_html, eligibility_html, message_html, policy_html
 from calculators import CalculatorError, MissingInputsError, check_eligibility, compute, load_rules
 from calculators.models import Input
-
-from assistant.web.forms import BOOL_CHOICES, UNKNOWN, FormError, ProfileField, profile_fields, read_inputs, read_profile
-from assistant.web.chat_view import ClauseIndex
-from assistant.web.tab_views import calculation_html, eligibility_html, message_html, policy_html
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +93,7 @@ def calculator_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> Non
 
 def _profile_component(field: ProfileField) -> gr.components.Component:
     # Two fields a row at most: long Chinese labels squeezed into narrow columns wrap badly.
-    common = {"label": field.label, "elem_id": f"profile-{field.name}", "min_width": 240}
+    common: dict[str, Any] = {"label": field.label, "elem_id": f"profile-{field.name}", "min_width": 240}
     if field.kind == "money":
         return gr.Textbox(placeholder="例如：420万（不清楚可留空）", **common)
     if field.kind == "bool":

@@ -15,12 +15,20 @@ import gradio as gr
 
 from assistant.contract import Reply, Status
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
-from assistant.web.chat_view import (DISCLAIMER, ClauseIndex, compact_markdown, compact_text, full_markdown, growing_prefixes,
-                              md_escape, question_markdown)
 from assistant.storage.sessions import new_session_id
 from assistant.understanding.text import Script
-from assistant.web.tabs import calculator_tab, eligibility_tab, policy_tab
+from assistant.web.chat_view import (
+    DISCLAIMER,
+    ClauseIndex,
+    compact_markdown,
+    compact_text,
+    full_markdown,
+    growing_prefixes,
+    md_escape,
+    question_markdown,
+)
 from assistant.web.tab_views import policy_html, validity_badge
+from assistant.web.tabs import calculator_tab, eligibility_tab, policy_tab
 
 log = logging.getLogger(__name__)
 
@@ -131,7 +139,8 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
                             send = gr.Button("发送", variant="primary", scale=1, min_width=90, elem_id="send")
                         gr.HTML(f'<div class="disclaimer-bar">⚠ {DISCLAIMER}</div>', js_on_load=None)
                     with gr.Column(scale=4, min_width=300, elem_id="side-panel"):
-                        compact = gr.Checkbox(False, label="电话简答模式（只显示要点、数字和条款出处）", elem_id="compact")
+                        compact = gr.Checkbox(False, label="电话简答模式（只显示要点、数字和条款出处）",
+                                              elem_id="compact")
                         phone = gr.Textbox(label="答复稿（可复制或照读）", lines=7, max_lines=14, interactive=False,
                                            buttons=["copy"], elem_id="phone-text",
                                            placeholder="提问后，这里给出最后一条答复的简明版本。")
