@@ -12,13 +12,17 @@ export HF_HUB_DISABLE_TELEMETRY=1
 export HF_HUB_OFFLINE=1
 export TRANSFORMERS_OFFLINE=1
 
-.PHONY: run test eval bench index model install browser clean
+.PHONY: run test test-fast eval bench index model install browser clean
 
 run: index
 	$(CLI) serve
 
 test: index browser
 	$(PY) -m pytest
+
+# The fast tier: no model, no index, no browser (tests marked slow are left out).
+test-fast: install
+	$(PY) -m pytest -m "not slow"
 
 eval: index
 	$(PY) -m assistant.maintenance.evaluate

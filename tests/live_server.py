@@ -20,6 +20,8 @@ SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"
 # The policy ran until 2025-12-31: on this day every answer must carry the expiry warning.
 EXPIRED_DAY = date(2026, 5, 1)
 START_TIMEOUT = 60.0
+# Gradio clients keep a heartbeat stream open; a test server stops without waiting on it.
+STOP_GRACE_SECONDS = 1
 
 
 @dataclass
@@ -37,7 +39,8 @@ class LiveServer:
 def start_server(assistant, settings: Settings, today: date = EXPIRED_DAY, port: int | None = None) -> LiveServer:
     port = port or free_port()
     app = create_app(assistant, today=today, settings=settings)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                            timeout_graceful_shutdown=STOP_GRACE_SECONDS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
     thread.start()

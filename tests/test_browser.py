@@ -27,6 +27,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 # Long enough for a cold answer on a slow CI machine, short enough that a hang fails the run.
 STEP_TIMEOUT_MS = 45_000
 
+# The whole app as a person sees it: the real model behind it, and a browser.
+pytestmark = pytest.mark.slow
+
 
 class PortalPage(BaseHTTPRequestHandler):
     """A government portal on another origin that embeds the app as a web component."""
@@ -49,10 +52,10 @@ def portal_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live(assistant, settings, tmp_path_factory, portal_port):
-    web = server_settings(settings, tmp_path_factory.mktemp("browser"),
+def live(real_assistant, real_settings, tmp_path_factory, portal_port):
+    web = server_settings(real_settings, tmp_path_factory.mktemp("browser"),
                           cors_origins=[f"http://127.0.0.1:{portal_port}"])
-    server = start_server(assistant, web)
+    server = start_server(real_assistant, web)
     yield server
     server.stop()
 

@@ -15,6 +15,7 @@ from assistant.retrieval.chroma_index import update_index
 from tests.conftest import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
@@ -39,8 +40,8 @@ def chroma_server(tmp_path):
         server.wait(timeout=10)
 
 
-def test_index_and_query_through_a_chroma_server(chroma_server, settings, tmp_path):
-    remote = Settings(data_dir=tmp_path / "data", embedding_model=settings.embedding_model,
+def test_index_and_query_through_a_chroma_server(chroma_server, real_settings, tmp_path):
+    remote = Settings(data_dir=tmp_path / "data", embedding_model=real_settings.embedding_model,
                       chroma_mode="http", chroma_host="127.0.0.1", chroma_port=chroma_server)
     first = update_index(remote, progress=False)
     assistant = Assistant.from_settings(remote)

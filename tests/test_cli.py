@@ -8,7 +8,10 @@ import pytest
 
 from assistant.cli import main
 
-pytestmark = pytest.mark.usefixtures("cli_env", "assistant")
+# In this process the CLI reads, answers and prints with the fast parts (`fast_cli_env`); the
+# index command and the console script in a fresh process use the real model (`cli_env`, slow).
+fast = pytest.mark.usefixtures("fast_cli_env")
+real = pytest.mark.usefixtures("cli_env")
 
 
 def run(capsys, *argv):
@@ -17,6 +20,7 @@ def run(capsys, *argv):
     return code, out
 
 
+@fast
 def test_ask_prints_answer_clause_location_and_warning(capsys):
     code, out = run(capsys, "--today", "2026-11-26", "ask", "工业机器人补贴多少")
     assert code == 0
@@ -24,6 +28,7 @@ def test_ask_prints_answer_clause_location_and_warning(capsys):
     assert "已过期" in out
 
 
+@fast
 def test_ask_json_is_a_reply(capsys):
     code, out = run(capsys, "--today", "2024-01-01", "ask", "省级上云标杆企业奖励多少", "--json")
     reply = json.loads(out)
@@ -31,11 +36,13 @@ def test_ask_json_is_a_reply(capsys):
     assert reply["citations"][0]["location"] == "三、专项政策（六）"
 
 
+@fast
 def test_ask_rejects_empty_message_without_traceback(capsys):
     code, out = run(capsys, "ask", "   ")
     assert code == 1 and "消息为空" in out
 
 
+@fast
 def test_batch_keeps_order_and_sessions_and_survives_bad_lines(capsys, tmp_path):
     requests = tmp_path / "requests.jsonl"
     requests.write_text("\n".join([
@@ -56,6 +63,7 @@ def test_batch_keeps_order_and_sessions_and_survives_bad_lines(capsys, tmp_path)
     assert "享受" in replies[1]["answer"] and "補助" in replies[1]["answer"]
 
 
+@fast
 def test_batch_missing_or_not_utf8_file_is_an_error_reply(capsys, tmp_path):
     code, out = run(capsys, "batch", str(tmp_path / "absent.jsonl"))
     assert code == 1 and json.loads(out)["status"] == "error" and "找不到" in json.loads(out)["answer"]
@@ -65,17 +73,22 @@ def test_batch_missing_or_not_utf8_file_is_an_error_reply(capsys, tmp_path):
     assert code == 1 and "UTF-8" in json.loads(out)["answer"]
 
 
+@pytest.mark.slow
+@real
 def test_index_reports_nothing_to_embed_when_unchanged(capsys):
     code, out = run(capsys, "index")
     assert code == 0 and "0 added, 0 updated, 0 removed" in out
 
 
+@fast
 def test_bad_today_is_a_usage_error(capsys):
     with pytest.raises(SystemExit) as exit_info:
         main(["--today", "26/11/2026", "ask", "x"])
     assert exit_info.value.code == 2
 
 
+@pytest.mark.slow
+@real
 def test_console_script_runs_in_a_fresh_process():
     done = subprocess.run([sys.executable, "-m", "assistant.cli", "--today", "2026-11-26", "ask", "--json",
                            "规划设计费6万元，委托第三方做数字化转型方案，补助多少"],
@@ -85,6 +98,7 @@ def test_console_script_runs_in_a_fresh_process():
     assert reply["status"] == "calculated" and reply["calculations"][0]["amount_yuan"] == 30000
 
 
+@fast
 def test_an_internal_failure_on_one_line_does_not_stop_the_batch(capsys, tmp_path, monkeypatch):
     from assistant.core import Assistant
 

@@ -15,6 +15,7 @@ import pytest
 from assistant.maintenance.model_prep import MARKER, prepare_model
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
 
 LONG_CLAUSE = (
     "第三条　申报条件：企业须在富阳区注册纳税，且上一年度主营业务收入达到2000万元以上；"

@@ -48,6 +48,9 @@ class DocumentMeta(BaseModel):
     repeals: str
     department: str
     department_full: str
+    # SHA-256 (hex) of the file's bytes as received, before any repair: proof that the text in
+    # the corpus is the policy as published, since cleaning happens only when it is read.
+    received_sha256: str | None = None
     repairs: dict[str, str] = {}
     corrections: dict[str, str] = {}
 

@@ -20,7 +20,7 @@ import yaml
 from assistant.corpus.documents import PINYIN_NOTE, Clause
 from assistant.understanding.text import to_simplified
 
-DEV_CASES = REPO_ROOT.parent / "shared" / "eval" / "dev_cases.jsonl"
+DEV_CASES = REPO_ROOT / "tests" / "data" / "dev_cases.jsonl"
 _QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 
