@@ -24,6 +24,12 @@ test: index browser
 test-fast: install
 	$(PY) -m pytest -m "not slow"
 
+# The lint and type gate: ruff and mypy, configured in pyproject.toml.
+.PHONY: lint
+lint: install
+	$(PY) -m ruff check assistant calculators tests app.py
+	$(PY) -m mypy
+
 eval: index
 	$(PY) -m assistant.maintenance.evaluate
 

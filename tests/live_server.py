@@ -12,8 +12,8 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from assistant.web.api import create_app
 from assistant.config import REPO_ROOT, Settings
+from assistant.web.api import create_app
 from tests.conftest import free_port
 
 SCREENSHOTS = REPO_ROOT / "artifacts" / "screenshots"

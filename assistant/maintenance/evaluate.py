@@ -14,20 +14,21 @@ from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.config import REPO_ROOT, get_settings, set_offline_environment
 import yaml
 
+from assistant.config import REPO_ROOT, get_settings, set_offline_environment
 from assistant.corpus.documents import PINYIN_NOTE, Clause
 from assistant.understanding.text import to_simplified
 
 DEV_CASES = REPO_ROOT / "tests" / "data" / "dev_cases.jsonl"
 _QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
+_PUNCTUATION = str.maketrans("（），％：", "(),%:")
 
 
 def fold_for_compare(text: str) -> str:
     text = to_simplified(PINYIN_NOTE.sub("", text))
-    text = text.translate(str.maketrans({"（": "(", "）": ")", "，": ",", "％": "%", "：": ":"}))
+    text = text.translate(_PUNCTUATION)
     text = _THOUSANDS.sub("", unicodedata.normalize("NFKC", text))
     return _QUOTES_SPACES.sub("", text)
 
@@ -75,13 +76,21 @@ RETRIEVAL_SETS = {
 }
 
 
+def _quotes(key: str) -> Callable[[Clause], bool]:
+    folded = fold_for_compare(key)
+    return lambda clause: folded in fold_for_compare(clause.text)
+
+
+def _located_at(where: str) -> Callable[[Clause], bool]:
+    return lambda clause: clause.location == where
+
+
 def retrieval_questions(cases: list[dict]) -> dict[str, list[tuple[str, Callable[[Clause], bool]]]]:
     """Per question set: (question, does this clause answer it?)."""
-    sets = {"dev": [(c["turns"][-1], lambda clause, key=fold_for_compare(c["clause_key"]):
-                     key in fold_for_compare(clause.text)) for c in cases if c["kind"] == "fact"]}
+    sets = {"dev": [(c["turns"][-1], _quotes(c["clause_key"])) for c in cases if c["kind"] == "fact"]}
     for name, path in RETRIEVAL_SETS.items():
         entries = yaml.safe_load(path.read_text(encoding="utf-8"))
-        sets[name] = [(e["q"], lambda clause, where=e["location"]: clause.location == where) for e in entries]
+        sets[name] = [(e["q"], _located_at(e["location"])) for e in entries]
     return sets
 
 
@@ -124,11 +133,11 @@ def main(argv: list[str] | None = None) -> int:
                       f"{last['answer'][:80]!r}")
     print("\nReplies (dev set through `policy-assistant batch`)")
     for metric in ("facts", "citation", "out_of_scope", "calculation"):
-        passed, total = totals.get(metric, [0, 0])
-        print(f"  {metric:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
+        hits, total = totals.get(metric, [0, 0])
+        print(f"  {metric:13} {hits:3d}/{total:<3d} {hits / total if total else 0:6.1%}")
     for use_synonyms in (True, False):
-        print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} corpus/vocabulary/callers_words.yaml "
-              "(dev: clause_key in the clause; the others: the labelled clause)")
+        print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} "
+              "corpus/vocabulary/callers_words.yaml (dev: clause_key in the clause; the others: the labelled clause)")
         table = retrieval_table(cases, use_synonyms)
         print(f"  {'set':10} {'n':>3}  " + "  ".join(f"{mode:>15}" for mode in ("bm25", "dense", "fusion")))
         for set_name, modes in table.items():
