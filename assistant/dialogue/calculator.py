@@ -127,6 +127,8 @@ class CalculatorDialogue:
     def _invalid_amount(figures: list[Figure], script: Script, item: str,
                         follow_up: str | None = None) -> InputError | None:
         for figure in figures:
+            if figure.value_yuan == 0:
+                continue  # zero is the calculators' call, input by input ("软件0元" is allowed)
             try:
                 validate_amount(figure.value_yuan)
             except AmountError as exc:
