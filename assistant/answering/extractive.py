@@ -41,13 +41,13 @@ def cited_hits(hits: list[Hit]) -> list[Hit]:
     return [hits[0]] + [h for h in hits[1:] if h.score >= NEIGHBOUR_SHARE * best]
 
 
-def best_sentences(clause_text: str, query: str, tokenizer: Tokenizer, limit: int = 3) -> list[str]:
+def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, limit: int = 3) -> list[str]:
     """The clause's sentences that share most of the question's words, in document order."""
     simplified = to_simplified(clause_text)
     sentences = [s.strip() for s in _SENTENCE_END.split(simplified) if s.strip()]
     if len(sentences) <= 1:
         return sentences
-    wanted = set(tokenizer.query_tokens(query))
+    wanted = set(tokenizer.tokens(search_text))
     scored = [(len(wanted & set(tokenizer.tokens(s))), -i, s) for i, s in enumerate(sentences)]
     top = sorted(scored, reverse=True)[:limit]
     if top[0][0] == 0:
@@ -66,10 +66,11 @@ def key_figures(sentences: list[str]) -> list[str]:
     return seen
 
 
-def compose(query: str, hits: list[Hit], tokenizer: Tokenizer, script: Script) -> tuple[str, list[Citation]]:
+def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Script) -> tuple[str, list[Citation]]:
+    """The answer to a question whose search text (folded, corrected, callers' words added) is given."""
     cited = cited_hits(hits)
     top = cited[0]
-    sentences = best_sentences(top.clause.text, query, tokenizer)
+    sentences = best_sentences(top.clause.text, search_text, tokenizer)
     figures = key_figures(sentences)
     # A heading line has no closing punctuation; keep it apart from the paragraph that follows.
     quoted = "".join(part if part[-1] in "。；;，,：:" else part + " " for part in sentences).strip()

@@ -65,8 +65,6 @@ class Tokenizer:
         return [w for w in (w.strip() for w in words)
                 if w and w not in self.stopwords and _TOKEN_OK.search(w)]
 
-    def query_tokens(self, text: str) -> list[str]:
-        return self.tokens(self.expand(text))
 
 
 def _singular(match: re.Match) -> str:
