@@ -82,3 +82,12 @@ def test_adding_a_policy_is_a_text_file_and_a_metadata_entry(tmp_path):
 def test_pinyin_pattern_leaves_real_parentheses_alone():
     text = "實際投資額(設(shè)備、軟件投入)與(2019-2021年)和(一)"
     assert PINYIN_NOTE.sub("", text) == "實際投資額(設備、軟件投入)與(2019-2021年)和(一)"
+
+
+def test_the_calculator_rules_name_their_document_and_leave_its_dates_to_it():
+    from calculators import load_rulebook
+
+    policy = load_rulebook().policy
+    meta = {m.doc_id: m for m in load_metadata(CORPUS)}[policy.doc_id]
+    assert policy.source_file == f"corpus/{meta.file}" and policy.title == meta.title
+    assert not {"effective_from", "effective_until"} & set(type(policy).model_fields)
