@@ -108,9 +108,6 @@ class Understanding:
         base = self.rules[item].base
         return bool(base and base.parts)
 
-    def part_items(self) -> list[str]:
-        return [rule.id for rule in self.rulebook.rules if self._has_parts(rule.id)]
-
     # ── intent ─────────────────────────────────────────────────────────────────────────
     def _intent(self, question: Question, state: ConversationState) -> Intent:
         if question.refusal:
