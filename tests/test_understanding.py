@@ -128,3 +128,12 @@ def test_labels_do_not_depend_on_what_the_process_loaded_first(assistant):
     text = "机器换人项目设备投入150万，数字化车间补助拿了80万"
     assert [f.label for f in find_figures(text, fresh.words)] == \
         [f.label for f in find_figures(text, assistant.retriever.tokenizer.words)]
+
+
+def test_an_amount_question_about_the_enterprises_own_purchase_asks_for_the_figure(assistant):
+    asked = assistant.reply("own-robots", "我们买了一批工业机器人，能补多少钱？", TODAY)
+    assert asked.status is Status.NEEDS_INFO and "购置款" in asked.follow_up
+    answered = assistant.reply("own-robots", "花了350万", TODAY)
+    assert [(c.item, c.amount_yuan) for c in answered.calculations] == [("robot_purchase", 350000)]
+    rule = assistant.reply(None, "工业机器人补贴多少", TODAY)
+    assert rule.status is Status.ANSWERED  # asking what the rule pays is answered from the clause

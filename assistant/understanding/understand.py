@@ -124,7 +124,7 @@ class Understanding:
             # Project figures with no project named: ask which project they are for.
             return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
-                or self._names_a_tier_change(question)):
+                or self._names_a_tier_change(question) or self._asks_own_amount(question)):
             return Intent.CALCULATE
         return Intent.ASK
 
@@ -138,6 +138,11 @@ class Understanding:
             return False  # a new topic: the open question is dropped
         rule = self.rules[pending.item]
         return entities.answer_value(rule.input(pending.asking or ""), question) is not None
+
+    def _asks_own_amount(self, question: Question) -> bool:
+        """"我们买了一批工业机器人，能补多少钱？": the enterprise's own case, its amount asked, no
+        figure given — the dialogue asks for the figure instead of quoting the rule."""
+        return Asked.AMOUNT in question.asked and question.text in self.vocabulary.own_case
 
     def _names_a_tier_change(self, question: Question) -> bool:
         """"市级升省级" asks for the tier difference: a calculation even without an amount."""

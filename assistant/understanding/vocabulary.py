@@ -82,6 +82,7 @@ class Vocabulary:
         self.calculate = Cues(cues["intents"]["calculate"])
         self.checkup = Cues(cues["intents"]["checkup"])
         self.tier_change = Cues(cues["intents"]["tier_change"])
+        self.own_case = Cues(cues["intents"]["own_case"])
         self.asked = {kind: Cues(words) for kind, words in cues["asked"].items()}
         self.follow_up_openers = Cues(cues["follow_up"]["openers"])
         self.follow_up_pointers = Cues(cues["follow_up"]["pointers"])
