@@ -1,5 +1,6 @@
-"""`make eval`: the dev set through `policy-assistant batch`, scored as the eval README says,
-plus retrieval hit@1/hit@3 for BM25 alone, dense alone and the fusion."""
+"""`make eval`: the dev set and the eval set through `policy-assistant batch`, scored as the
+data README says (the dev set per metric, the eval set per category), plus retrieval
+hit@1/hit@3 for BM25 alone, dense alone and the fusion."""
 
 from __future__ import annotations
 
@@ -21,6 +22,16 @@ from assistant.corpus.documents import PINYIN_NOTE, Clause
 from assistant.understanding.text import to_simplified
 
 DEV_CASES = REPO_ROOT / "tests" / "data" / "dev_cases.jsonl"
+EVAL_CASES = REPO_ROOT / "tests" / "data" / "eval_cases.jsonl"
+# The eval set's categories, in the order the table prints them, and the kinds each may hold.
+CATEGORIES = {
+    "not_stated": {"not_stated", "fact"},
+    "follow_up": {"fact", "calc"},
+    "typo": {"fact", "calc"},
+    "long": {"fact", "calc"},
+    "english": {"fact", "calc"},
+    "multi_part": {"fact", "calc"},
+}
 _QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")
 _PUNCTUATION = str.maketrans("（），％：", "(),%:")
@@ -53,21 +64,67 @@ def run_batch(cases: list[dict], today: str | None) -> dict[str, list[dict]]:
     return replies
 
 
+def _has_every_group(groups: list[list[str]], haystack: str) -> bool:
+    """One alternative of every group occurs in the (folded) haystack."""
+    return all(any(fold_for_compare(alt) in haystack for alt in group) for group in groups)
+
+
 def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
+    """Every check of one case on its last reply, by name; the case passes when all are true."""
     last = replies[-1]
     amounts = [c.get("amount_yuan") for c in last.get("calculations", [])]
+    answer = fold_for_compare(last["answer"])
+    scores: dict[str, bool]
     if case["kind"] == "out_of_scope":
         return {"out_of_scope": last["status"] in {"not_found", "refused"} and not any(amounts)}
-    if case["kind"] == "calc":
+    if case["kind"] == "not_stated":
+        # The policy does not answer it: say so, claim no amount; refusing is right only for fraud.
+        allowed = {"not_found", "refused"} if case.get("fraud") else {"not_found"}
+        scores = {"not_stated": last["status"] in allowed and not any(a and a > 0 for a in amounts)}
+        if case.get("facts"):
+            scores["facts"] = _has_every_group(case["facts"], answer)
+    elif case["kind"] == "calc":
         expected = case["amount_yuan"]
         if expected is None:
-            return {"calculation": not any(a and a > 0 for a in amounts)}
-        return {"calculation": any(a is not None and abs(a - expected) <= 1 for a in amounts)}
-    cited = [fold_for_compare(c["text"]) for c in last.get("citations", [])]
-    haystack = fold_for_compare(last["answer"]) + "".join(cited)
-    key = fold_for_compare(case["clause_key"])
-    facts = all(any(fold_for_compare(alt) in haystack for alt in group) for group in case["facts"])
-    return {"facts": facts, "citation": any(key in text for text in cited)}
+            scores = {"calculation": not any(a and a > 0 for a in amounts)}
+        else:
+            scores = {"calculation": any(a is not None and abs(a - expected) <= 1 for a in amounts)}
+    else:
+        cited = [fold_for_compare(c["text"]) for c in last.get("citations", [])]
+        key = fold_for_compare(case["clause_key"])
+        scores = {"facts": _has_every_group(case["facts"], answer + "".join(cited)),
+                  "citation": any(key in text for text in cited)}
+        if "status" in case:
+            scores["status"] = last["status"] == case["status"]
+    if case.get("forbidden"):
+        # Figures of nearby clauses that a caller would take for the answer.
+        scores["forbidden"] = not any(fold_for_compare(word) in answer for word in case["forbidden"])
+    return scores
+
+
+def category_table(cases: list[dict], replies: dict[str, list[dict]]) -> dict[str, tuple[int, int]]:
+    """Per category: (cases passing every check, cases)."""
+    table = {category: (0, 0) for category in CATEGORIES}
+    for case in cases:
+        passed, total = table.get(case["category"], (0, 0))
+        table[case["category"]] = (passed + all(score_case(case, replies[case["id"]]).values()), total + 1)
+    return table
+
+
+def print_eval(cases: list[dict], replies: dict[str, list[dict]], source: Path, verbose: bool) -> None:
+    if verbose:
+        for case in cases:
+            failed = [name for name, ok in score_case(case, replies[case["id"]]).items() if not ok]
+            if failed:
+                last = replies[case["id"]][-1]
+                print(f"FAIL {case['category']:10} {case['id']} [{', '.join(failed)}]: {case['turns'][-1][:60]} "
+                      f"→ {last['status']}: {last['answer'][:100]!r}")
+    print(f"\nReplies by category ({source.name}; a case passes when all its checks pass)")
+    passed_all = total_all = 0
+    for category, (passed, total) in category_table(cases, replies).items():
+        print(f"  {category:13} {passed:3d}/{total:<3d} {passed / total if total else 0:6.1%}")
+        passed_all, total_all = passed_all + passed, total_all + total
+    print(f"  {'all':13} {passed_all:3d}/{total_all:<3d} {passed_all / total_all if total_all else 0:6.1%}")
 
 
 RETRIEVAL_SETS = {
@@ -114,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.evaluate")
     parser.add_argument("--cases", type=Path, default=DEV_CASES)
+    parser.add_argument("--eval-cases", type=Path, default=EVAL_CASES,
+                        help="the per-category eval set (skipped when the file is absent)")
     parser.add_argument("--today", default=None, help="passed to batch (default: the system date)")
     parser.add_argument("--verbose", action="store_true", help="list every failed case")
     args = parser.parse_args(argv)
@@ -121,7 +180,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no dev cases at {args.cases}", file=sys.stderr)
         return 2
     cases = load_cases(args.cases)
-    replies = run_batch(cases, args.today)
+    eval_cases = load_cases(args.eval_cases) if args.eval_cases.exists() else []
+    replies = run_batch(cases + eval_cases, args.today)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for case in cases:
         for metric, passed in score_case(case, replies[case["id"]]).items():
@@ -135,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     for metric in ("facts", "citation", "out_of_scope", "calculation"):
         hits, total = totals.get(metric, [0, 0])
         print(f"  {metric:13} {hits:3d}/{total:<3d} {hits / total if total else 0:6.1%}")
+    if eval_cases:
+        print_eval(eval_cases, replies, args.eval_cases, args.verbose)
     for use_synonyms in (True, False):
         print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} "
               "corpus/vocabulary/callers_words.yaml (dev: clause_key in the clause; the others: the labelled clause)")
