@@ -13,6 +13,8 @@ from datetime import date
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
+from assistant.answering.direct import DOCUMENT_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.answering.english import Glossary
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corpus
@@ -61,6 +63,9 @@ class Assistant:
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
+        self.direct = DirectAnswers(self.understanding.rules, vocabulary, retriever.tokenizer.domain_terms,
+                                    Glossary.from_folder(settings.corpus_dir / "vocabulary"))
+        self.closing_location = next((c.location for d in documents for c in d.clauses if c.kind == "closing"), None)
         self.clauses_by_location: dict[str, tuple[Clause, str]] = {
             clause.location: (clause, document.meta.title)
             for document in documents for clause in document.clauses}
@@ -104,12 +109,12 @@ class Assistant:
         assert isinstance(message, str)
         with self.sessions.open(session) as state:
             question = self.understanding.understand(message, state)
-            outcome = self.decide(question, state)
+            outcome = self.decide(question, state, today)
             self._remember(question, outcome, state)
         reply = self.render(outcome, question.script, today)
         return reply.model_copy(update={"id": request_id, "session": session})
 
-    def decide(self, question: Question, state: ConversationState) -> Outcome:
+    def decide(self, question: Question, state: ConversationState, today: date) -> Outcome:
         if question.intent is Intent.REFUSE:
             return Refused(question.refusal or "")
         if question.intent is not Intent.CHECKUP:
@@ -119,21 +124,47 @@ class Assistant:
         if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING}:
             return self.calculator.turn(question, state)
         state.pending = None
-        return self.answer(question, state)
+        return self.answer(question, state, today)
 
-    def answer(self, question: Question, state: ConversationState) -> Answered | NotStated:
+    def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
         retrieval = self.retriever.retrieve(question.text, k=self.settings.top_k,
                                             expanded=question.search_text, places=question.entities.places)
-        if question.item:
-            state.topic.item = question.item
-            if retrieval.in_scope and set(question.asked) & AMOUNT_ASKED:
-                # A question about what a named item pays cites that item's clause first.
-                retrieval = self.retriever.promote(retrieval, get_rule(question.item).clause)
-        if not retrieval.in_scope or not retrieval.hits:
-            return NotStated(foreign_place=str(retrieval.signals.get("foreign_place", "")))
-        text, citations = extractive.compose(question.search_text, retrieval.hits, self.retriever.tokenizer,
-                                             question.script)
+        foreign = str(retrieval.signals.get("foreign_place", ""))
+        if foreign:
+            return NotStated(foreign_place=foreign)
+        items = list(dict.fromkeys([*([question.item] if question.item else []), *question.entities.items]))
+        if items:
+            state.topic.item = items[0]
+        anchor = self._anchor(question, items, state)
+        if anchor:
+            retrieval = self.retriever.promote(retrieval, anchor)
+        if not (retrieval.in_scope or anchor) or not retrieval.hits:
+            meta = self.documents[0].meta
+            return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
+        top = retrieval.hits[0]
+        # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
+        # 智能工厂" names an item's words but asks about the goals.
+        items = [item for item in items if get_rule(item).clause == top.clause.location]
+        direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
+        if direct.unstated and not direct.lines:
+            return NotStated(reasons=tuple(direct.unstated))
+        # An answer resting on a chosen clause cites that clause alone.
+        hits = retrieval.hits[:1] if anchor else retrieval.hits
+        text, citations = extractive.compose(question.search_text, hits, self.retriever.tokenizer,
+                                             question.script, self.understanding.vocabulary.qualifiers,
+                                             lead=direct.lines + direct.unstated)
         return Answered(text, tuple(citations))
+
+    def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
+        """The clause the answer must rest on, when the question says which: the item's, the
+        topic's for a follow-up, the closing clause (dates, department) for one about the document."""
+        if items and (set(question.asked) & ITEM_KINDS or question.follow_up):
+            return get_rule(items[0]).clause
+        if question.follow_up and state.topic.clause:
+            return state.topic.clause
+        if set(question.asked) & set(DOCUMENT_KINDS) and not question.entities.items:
+            return self.closing_location
+        return None
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
         state.language = question.script
@@ -166,8 +197,8 @@ class Assistant:
         if isinstance(outcome, CheckupReport):
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):
-            return Reply(session=session, status=Status.NOT_FOUND,
-                         answer=to_script(not_found_text(script, outcome.foreign_place), script))
+            text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
+            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script))
         return self._with_warnings(Reply(session=session, status=Status.ANSWERED,
                                          answer=to_script(outcome.text, script),
                                          citations=list(outcome.citations)), today, script)
@@ -203,6 +234,3 @@ class Assistant:
                 warnings.append(to_script(warning, script))
         return warnings
 
-
-# Questions about what an item pays, as opposed to what the policy aims at ("多少家").
-AMOUNT_ASKED = {"amount", "rate", "cap"}

@@ -53,9 +53,10 @@ class CheckupReport:
 
 @dataclass(frozen=True)
 class NotStated:
-    """The policy does not answer the question."""
+    """The policy does not answer the question; `reasons` say what it does not state."""
 
     foreign_place: str = ""
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,9 @@ def test_traditional_question_gets_traditional_answer(assistant):
 def test_english_question_gets_english_lead_and_chinese_clause(assistant):
     reply = assistant.reply(None, "Which department implements this policy?", TODAY)
     assert reply.status is Status.ANSWERED
-    assert reply.answer.startswith("According to")
+    lead, quote = reply.answer.split("\n", 1)
+    assert lead.startswith("It is implemented by the") and "Bureau" in lead
+    assert quote.startswith("According to")
     assert "经信局" in reply.citations[0].text
     assert reply.warnings and reply.warnings[0].startswith("This policy was in force")
 

@@ -12,6 +12,7 @@ from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.retrieval.hybrid import Hit
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding.text import Script, to_simplified, to_traditional
+from assistant.understanding.vocabulary import Cues
 
 _SENTENCE_END = re.compile(r"(?<=[。；;\n])")
 _FIGURE = re.compile(
@@ -41,8 +42,10 @@ def cited_hits(hits: list[Hit]) -> list[Hit]:
     return [hits[0]] + [h for h in hits[1:] if h.score >= NEIGHBOUR_SHARE * best]
 
 
-def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, limit: int = 3) -> list[str]:
-    """The clause's sentences that share most of the question's words, in document order."""
+def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, qualifiers: Cues | None = None,
+                   limit: int = 3) -> list[str]:
+    """The clause's sentences that share most of the question's words, in document order. A
+    sentence that qualifies the figures kept ("补助资金均按进档差额执行") is kept with them."""
     simplified = to_simplified(clause_text)
     sentences = [s.strip() for s in _SENTENCE_END.split(simplified) if s.strip()]
     if len(sentences) <= 1:
@@ -51,8 +54,12 @@ def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, lim
     scored = [(len(wanted & set(tokenizer.tokens(s))), -i, s) for i, s in enumerate(sentences)]
     top = sorted(scored, reverse=True)[:limit]
     if top[0][0] == 0:
-        return sentences[:1]
-    keep = {s for overlap, _, s in top if overlap >= max(1, top[0][0] // 2)}
+        # Nothing in common ("那上限呢" resolved to its topic): the sentences with the figures.
+        keep = set([s for s in sentences if _FIGURE.search(s)][:limit]) or {sentences[0]}
+    else:
+        keep = {s for overlap, _, s in top if overlap >= max(1, top[0][0] // 2)}
+    if qualifiers is not None and any(_FIGURE.search(s) for s in keep):
+        keep |= {s for s in sentences if s in qualifiers}
     return [s for s in sentences if s in keep]
 
 
@@ -66,12 +73,14 @@ def key_figures(sentences: list[str]) -> list[str]:
     return seen
 
 
-def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Script) -> tuple[str, list[Citation]]:
-    """The answer to a question whose search text (folded, corrected, callers' words added) is given."""
+def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Script,
+            qualifiers: Cues | None = None, lead: list[str] | None = None) -> tuple[str, list[Citation]]:
+    """The answer to a question whose search text (folded, corrected, callers' words added) is
+    given: the direct lead when there is one, then the quote and its location."""
     cited = cited_hits(hits)
     top = cited[0]
-    sentences = best_sentences(top.clause.text, search_text, tokenizer)
-    figures = key_figures(sentences)
+    sentences = best_sentences(top.clause.text, search_text, tokenizer, qualifiers)
+    figures = [] if lead else key_figures(sentences)
     # A heading line has no closing punctuation; keep it apart from the paragraph that follows.
     quoted = "".join(part if part[-1] in "。；;，,：:" else part + " " for part in sentences).strip()
     if script is Script.ENGLISH:
@@ -86,7 +95,7 @@ def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Scr
             lines.append("关键数字：" + "、".join(figures))
         if len(cited) > 1:
             lines.append("另见：" + "；".join(h.clause.location for h in cited[1:]))
-    return "\n".join(lines), [citation(h, script) for h in cited]
+    return "\n".join([*(lead or []), *lines]), [citation(h, script) for h in cited]
 
 
 def validity_warning(meta: DocumentMeta, today: date, script: Script) -> str | None:

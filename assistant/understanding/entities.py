@@ -77,8 +77,13 @@ def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelM
 def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook) -> list[str]:
     """Items named, best first: an item whose keyword labels a figure ("规划设计费8000元"), then
     one that takes money when figures are given, then the longest keyword."""
-    named = match_items(folded)
     rules = {rule.id: rule for rule in rulebook.rules}
+    spans = {item: _keyword_spans(rules[item], folded) for item in match_items(folded)}
+    # An item named only inside another's longer name ("技术改造" inside "“1+N”技术改造试点") is not named.
+    named = [item for item, own in spans.items()
+             if not all(any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
+                            for other, others in spans.items() if other != item for o in others)
+                        for s in own)]
     labels = [fold(f.label) for f in figures]
 
     def labelled(item: str) -> bool:
@@ -108,6 +113,15 @@ def answer_value(spec: Input, question: Question) -> Any:
         except ValueError:
             continue
     return None
+
+
+def _keyword_spans(rule: Rule, folded: str) -> list[tuple[int, int]]:
+    spans = []
+    for word in (*rule.keywords.zh, *rule.keywords.en):
+        start = folded.find(word.lower())
+        if start >= 0:
+            spans.append((start, start + len(word)))
+    return spans
 
 
 def years_named(text: str) -> list[int]:

@@ -27,6 +27,9 @@ class Asked(StrEnum):
     MATERIALS = "materials"
     DEADLINE = "deadline"
     CONTACT = "contact"
+    TAX = "tax"
+    REPEAL = "repeal"  # the document it replaces
+    ISSUER = "issuer"  # who issued and adopted it
     LIST = "list"
     OTHER = "other"
 
@@ -57,8 +60,11 @@ class Figure(BaseModel):
     label: str
     unit_missing: bool = False
     role: FigureRole = FigureRole.INPUT
-    # Which part of a project's investment the label names (equipment_yuan, software_yuan).
+    # Which part of a project's investment the label names (equipment_yuan, software_yuan), or
+    # the projects' investment itself (investment_yuan) when the words name both parts.
     part: str | None = None
+    # The words call it a total (合计, 总投资, in total): the item's whole base, not a part.
+    total: bool = False
 
 
 class LevelMention(BaseModel):
@@ -105,6 +111,8 @@ class Question(BaseModel):
     script: Script
     text: str  # Simplified, half-width, lower case, single spaces
     search_text: str  # text with the policy's typo corrections and callers' words added
+    # Sound-alike slips repaired in `text`: (as typed, the policy's term), e.g. ("机器仁", "机器人").
+    corrections: list[tuple[str, str]] = Field(default_factory=list)
     figures: list[Figure]
     # Something typed as money that could not be read as one amount ("300万-500万").
     unread_figure: str | None = None

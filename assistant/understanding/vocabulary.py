@@ -88,6 +88,9 @@ class Vocabulary:
         self.follow_up_pointers = Cues(cues["follow_up"]["pointers"])
         self.follow_up_closers = Cues(cues["follow_up"]["closers"])
         self.self_reference = Cues(cues["self_reference"])
+        self.evidence = {kind: Cues(words) for kind, words in cues["evidence"].items()}
+        self.generic_terms = frozenset(cues["generic_terms"])
+        self.qualifiers = Cues(cues["qualifiers"])
         self.facts = {name: Cues(words) for name, words in facts["enterprise_facts"].items()}
         self.general_facts = frozenset(facts["general_facts"])
         self.negation = Cues(facts["negations"])
@@ -96,7 +99,11 @@ class Vocabulary:
         copulas = [""] + list(labels["subsidy_figure_copulas"])
         self.subsidy_figure = Cues([[labels["subsidy_figure"], copulas]])
         self.parts = {name: Cues(words) for name, words in labels["parts"].items()}
+        self.both_parts = Cues(labels["both_parts"])
+        self.total = Cues(labels["total"])
+        self.other_government = Cues(labels["other_government"])
         self.earlier_level = Cues(labels["earlier_level"])
+        self.held_before = Cues(labels["held_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues)) for r in self.refusals]
         self.home_places = tuple(_read(folder / "places.yaml")["home"])

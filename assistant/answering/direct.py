@@ -1,0 +1,171 @@
+"""The direct answer: one or two sentences that answer what was asked, before the quote.
+
+Built from the structured rules (calculators/rules.yaml), the document metadata
+(corpus/documents.yaml) and the clause itself — never from a guess. Parts of the question the
+policy does not answer are said plainly instead (`unstated`)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from assistant.answering.english import Glossary, date_en
+from assistant.answering.rule_facts import RuleFacts
+from assistant.corpus.documents import Clause, DocumentMeta
+from assistant.understanding.question import Asked, Question
+from assistant.understanding.text import Script
+from assistant.understanding.vocabulary import Vocabulary
+from calculators import Rule
+
+FIGURE_KINDS = (Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD)
+DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, Asked.ISSUER)
+# Kinds of question about what an item pays or requires: they rest on the item's clause.
+ITEM_KINDS = frozenset({*FIGURE_KINDS, Asked.CONDITION})
+EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX)
+_SENTENCE = re.compile(r"[。；;]")
+# A money amount or a rate: what a figure question about a subject needs beside the subject.
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
+# At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
+MAX_ITEMS = 3
+
+_UNSTATED_ZH = {
+    Asked.MATERIALS: "政策原文没有规定申报需要提交哪些材料",
+    Asked.DEADLINE: "政策原文没有规定申报时间或截止日期",
+    Asked.CONTACT: "政策原文没有给出联系电话、地址等联系方式",
+    Asked.PROCEDURE: "政策原文没有规定具体的申报流程",
+    Asked.TAX: "政策原文没有规定补助资金的税务处理",
+}
+_UNSTATED_EN = {
+    Asked.MATERIALS: "The policy does not state which materials an application needs",
+    Asked.DEADLINE: "The policy does not state an application period or deadline",
+    Asked.CONTACT: "The policy gives no phone number, address or other contact",
+    Asked.PROCEDURE: "The policy does not state how to apply",
+    Asked.TAX: "The policy does not state how the subsidy is taxed",
+}
+
+
+@dataclass
+class Direct:
+    lines: list[str] = field(default_factory=list)  # sentences that answer a part
+    unstated: list[str] = field(default_factory=list)  # parts the policy does not state
+    about_document: bool = False  # the answer rests on the document's own dates and department
+
+
+class DirectAnswers:
+    def __init__(self, rules: dict[str, Rule], vocabulary: Vocabulary, domain_terms: frozenset[str],
+                 glossary: Glossary) -> None:
+        self.rules = rules
+        self.vocabulary = vocabulary
+        self.glossary = glossary
+        self.subject_terms = domain_terms - vocabulary.generic_terms
+
+    def build(self, question: Question, items: list[str], clause: Clause | None, meta: DocumentMeta,
+              today: date) -> Direct:
+        """`clause` is the one the answer rests on, None when no clause answers the question."""
+        english = question.script is Script.ENGLISH
+        asked = set(question.asked)
+        if Asked.DEADLINE in asked:
+            asked.discard(Asked.DATE)  # "截止日期" asks for a deadline, not the policy's dates
+        direct = Direct()
+        if self._other_version(question, meta):
+            # What another policy pays is not stated here; this one's figures would mislead.
+            direct.unstated.append(self._other_version_text(meta, english))
+            return direct
+        for kind in EVIDENCE_KINDS:
+            if kind in asked and (clause is None or clause.search_text not in self.vocabulary.evidence[kind.value]):
+                organiser = (f"; it is implemented by the {self._department_en(meta)}, who can tell"
+                             if english else f"，政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询")
+                direct.unstated.append(((_UNSTATED_EN if english else _UNSTATED_ZH)[kind]) + organiser
+                                       + ("." if english else "。"))
+        if clause is None:
+            return direct
+        document_kinds = [k for k in DOCUMENT_KINDS if k in asked]
+        if document_kinds and (not items or asked & {Asked.VALIDITY, Asked.REPEAL, Asked.ISSUER, Asked.DEPARTMENT}):
+            direct.lines += self._document_lines(document_kinds, meta, today, english, self._department_en(meta))
+            direct.about_document = True
+        for item in items[:MAX_ITEMS]:
+            direct.lines += self._item_lines(question, asked, self.rules[item], english)
+        if not items and asked & set(FIGURE_KINDS):
+            direct.unstated += self._missing_subjects(question, clause, english)
+        return direct
+
+    # ── items ──────────────────────────────────────────────────────────────────────────
+    def _item_lines(self, question: Question, asked: set[Asked], rule: Rule, english: bool) -> list[str]:
+        facts = RuleFacts(rule, english)
+        level = next((m.value for m in reversed(question.entities.levels) if m.item == rule.id and not m.earlier),
+                     None)
+        # The amount's sentence already gives the rate, cap and threshold.
+        kinds = [Asked.AMOUNT] if Asked.AMOUNT in asked else [k for k in FIGURE_KINDS if k in asked]
+        lines = [facts.asked(kind.value, level) for kind in kinds]
+        if not lines:
+            lines.append(facts.asked(Asked.AMOUNT.value, level))
+        if question.entities.facts:
+            lines += facts.conditions(question.entities.facts)
+        elif Asked.CONDITION in asked:
+            lines += facts.conditions({})
+        return list(dict.fromkeys(line for line in lines if line))
+
+    def _missing_subjects(self, question: Question, clause: Clause, english: bool) -> list[str]:
+        """A figure asked for something the answering clause does not name (聚能工厂's amount
+        asked, the clause sets amounts for other factory types): the policy does not state it."""
+        named = [term for term in self.subject_terms if term in question.search_text]
+        sentences = [s for s in _SENTENCE.split(clause.search_text) if _MONEY.search(s)]
+        missing = [term for term in named if not any(term in s for s in sentences)
+                   and not any(term in other and term != other for other in named)]
+        if not missing:
+            return []
+        terms = "、".join(f"“{term}”" for term in missing)
+        if english:
+            return [f"The policy sets no figure for {terms} in what it says about this."]
+        return [f"政策原文没有规定{terms}的补助标准。"]
+
+    # ── the document itself ───────────────────────────────────────────────────────────
+    def _department_en(self, meta: DocumentMeta) -> str:
+        return f"{self.glossary.term(meta.department) or meta.department_full} ({meta.department})"
+
+    @staticmethod
+    def _document_lines(kinds: list[Asked], meta: DocumentMeta, today: date, english: bool,
+                        department_en: str) -> list[str]:
+        lines = []
+        start, end = meta.in_force_from, meta.in_force_until
+        if Asked.VALIDITY in kinds or Asked.DATE in kinds:
+            if english:
+                state = ("has expired" if today > end else "is not yet in force" if today < start else "is in force")
+                lines.append(f"The policy took effect on {date_en(start)} and is valid until {date_en(end)}; "
+                             f"as of {date_en(today)} it {state}.")
+            else:
+                state = "已过期（失效）" if today > end else "尚未施行" if today < start else "仍在有效期内"
+                lines.append(f"本政策自{_zh(start)}起施行，有效期至{_zh(end)}；截至{_zh(today)}{state}。")
+        if Asked.DEPARTMENT in kinds:
+            lines.append(f"It is implemented by the {department_en} together with the "
+                         "departments concerned." if english else
+                         f"本政策由{meta.department}（{meta.department_full}）会同相关职能部门组织实施。")
+        if Asked.ISSUER in kinds:
+            lines.append(f"It was issued on {date_en(meta.issued)} by {meta.issuer}, after adoption by "
+                         f"{meta.adopted_by}." if english else
+                         f"本政策经{meta.adopted_by}审议通过，由{meta.issuer}于{_zh(meta.issued)}印发。")
+        if Asked.REPEAL in kinds:
+            lines.append(f"When it took effect it repealed {meta.repeals}." if english else
+                         f"本政策施行时，{meta.repeals}同时废止。")
+        return lines
+
+    @staticmethod
+    def _other_version(question: Question, meta: DocumentMeta) -> bool:
+        """The question is about another policy: a year before this one was issued, or a
+        document named that is not this one."""
+        earlier = any(year < meta.issued.year for year in question.entities.years)
+        others = [p for p in question.entities.other_policies if meta.title not in p and meta.short_title not in p]
+        return (earlier or bool(others)) and Asked.REPEAL not in question.asked
+
+    @staticmethod
+    def _other_version_text(meta: DocumentMeta, english: bool) -> str:
+        if english:
+            return (f"This assistant answers from one policy only, in force from {date_en(meta.in_force_from)}; "
+                    f"it does not state what other or earlier policies provide. It repealed {meta.repeals}.")
+        return (f"政策原文没有规定其他或更早政策的内容：本政策自{_zh(meta.in_force_from)}起施行，"
+                f"施行时{meta.repeals}同时废止。")
+
+
+def _zh(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
