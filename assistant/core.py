@@ -133,6 +133,9 @@ class Assistant:
         if foreign:
             return NotStated(foreign_place=foreign)
         items = list(dict.fromkeys([*([question.item] if question.item else []), *question.entities.items]))
+        if question.follow_up and not items and question.entities.facts:
+            # "如果是小微企业呢" on a clause: the items of that clause whose conditions the facts settle.
+            items = self._items_settled_by(question.entities.facts, state.topic.clause)
         if items:
             state.topic.item = items[0]
         anchor = self._anchor(question, items, state)
@@ -155,15 +158,20 @@ class Assistant:
                                              lead=direct.lines + direct.unstated)
         return Answered(text, tuple(citations))
 
+    def _items_settled_by(self, facts: dict[str, bool], location: str | None) -> list[str]:
+        return [rule.id for rule in self.rulebook.rules if rule.clause == location
+                and any(rule.input(c.input).profile_field in facts for c in rule.conditions)]
+
     def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
         """The clause the answer must rest on, when the question says which: the item's, the
         topic's for a follow-up, the closing clause (dates, department) for one about the document."""
-        if items and (set(question.asked) & ITEM_KINDS or question.follow_up):
+        asked = set(question.asked)
+        if asked & set(DOCUMENT_KINDS) and not asked & ITEM_KINDS and not question.entities.items:
+            return self.closing_location
+        if items and (asked & ITEM_KINDS or question.follow_up):
             return get_rule(items[0]).clause
         if question.follow_up and state.topic.clause:
             return state.topic.clause
-        if set(question.asked) & set(DOCUMENT_KINDS) and not question.entities.items:
-            return self.closing_location
         return None
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:

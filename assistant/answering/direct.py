@@ -84,7 +84,9 @@ class DirectAnswers:
         if document_kinds and (not items or asked & {Asked.VALIDITY, Asked.REPEAL, Asked.ISSUER, Asked.DEPARTMENT}):
             direct.lines += self._document_lines(document_kinds, meta, today, english, self._department_en(meta))
             direct.about_document = True
-        for item in items[:MAX_ITEMS]:
+        # "那有效期呢" after a robot question asks about the document, not the robots again.
+        about_items = not document_kinds or bool(asked & ITEM_KINDS) or bool(question.entities.items)
+        for item in items[:MAX_ITEMS] if about_items else []:
             direct.lines += self._item_lines(question, asked, self.rules[item], english)
         if not items and asked & set(FIGURE_KINDS):
             direct.unstated += self._missing_subjects(question, clause, english)

@@ -87,6 +87,7 @@ class Vocabulary:
         self.follow_up_openers = Cues(cues["follow_up"]["openers"])
         self.follow_up_pointers = Cues(cues["follow_up"]["pointers"])
         self.follow_up_closers = Cues(cues["follow_up"]["closers"])
+        self.courtesy = Cues(cues["follow_up"]["courtesy"])
         self.self_reference = Cues(cues["self_reference"])
         self.evidence = {kind: Cues(words) for kind, words in cues["evidence"].items()}
         self.generic_terms = frozenset(cues["generic_terms"])
