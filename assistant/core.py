@@ -25,11 +25,11 @@ from assistant.integrations.retriever import PolicyRetriever
 from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
 from assistant.retrieval.embeddings import Embedder
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
-from assistant.understanding.question import Intent, Question
+from assistant.understanding.question import Asked, Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
@@ -63,7 +63,7 @@ class Assistant:
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
-        self.direct = DirectAnswers(self.understanding.rules, vocabulary, retriever.tokenizer.domain_terms,
+        self.direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
                                     Glossary.from_folder(settings.corpus_dir / "vocabulary"))
         self.closing_location = next((c.location for d in documents for c in d.clauses if c.kind == "closing"), None)
         self.clauses_by_location: dict[str, tuple[Clause, str]] = {
@@ -153,10 +153,32 @@ class Assistant:
             return NotStated(reasons=tuple(direct.unstated))
         # An answer resting on a chosen clause cites that clause alone.
         hits = retrieval.hits[:1] if anchor else retrieval.hits
-        text, citations = extractive.compose(question.search_text, hits, self.retriever.tokenizer,
-                                             question.script, self.understanding.vocabulary.qualifiers,
-                                             lead=direct.lines + direct.unstated)
+        lead = direct.lines + direct.unstated
+        qualifiers = self.understanding.vocabulary.qualifiers
+        tokenizer = self.retriever.tokenizer
+        answered_parts = [] if anchor else self._answer_parts(question)
+        if len(answered_parts) >= 2:
+            # Several questions answered by different clauses: each gets its own quote.
+            texts, citations = [], []
+            for number, (search_text, hit) in enumerate(answered_parts):
+                text, cited = extractive.compose(search_text, [hit], tokenizer, question.script, qualifiers,
+                                                 lead=lead if number == 0 else None)
+                texts.append(text)
+                citations += [c for c in cited if c not in citations]
+            return Answered("\n".join(texts), tuple(citations))
+        text, citations = extractive.compose(question.search_text, hits, tokenizer, question.script, qualifiers,
+                                             lead=lead)
         return Answered(text, tuple(citations))
+
+    def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
+        """For a message asking several questions, each with the clause that answers it, when
+        they are answered by different clauses."""
+        answered: list[tuple[str, Hit]] = []
+        for search_text in question.parts:
+            found = self.retriever.retrieve(search_text, k=1, expanded=search_text, places=[])
+            if found.in_scope and found.hits and all(found.hits[0].clause != hit.clause for _, hit in answered):
+                answered.append((search_text, found.hits[0]))
+        return answered
 
     def _items_settled_by(self, facts: dict[str, bool], location: str | None) -> list[str]:
         return [rule.id for rule in self.rulebook.rules if rule.clause == location
@@ -168,7 +190,11 @@ class Assistant:
         asked = set(question.asked)
         if asked & set(DOCUMENT_KINDS) and not asked & ITEM_KINDS and not question.entities.items:
             return self.closing_location
-        if items and (asked & ITEM_KINDS or question.follow_up):
+        # A level named ("And a digital workshop?") points at its item's ladder, unless the question
+        # counts things ("到2025年创建多少家省级平台" is about the goals).
+        levels_of_item = bool(items) and Asked.COUNT not in asked and any(
+            level.item == items[0] for level in question.entities.levels)
+        if items and (asked & ITEM_KINDS or question.follow_up or levels_of_item):
             return get_rule(items[0]).clause
         if question.follow_up and state.topic.clause:
             return state.topic.clause

@@ -16,7 +16,7 @@ from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.understanding.question import Asked, Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import Rule
+from calculators import Rule, RuleBook
 
 FIGURE_KINDS = (Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD)
 DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, Asked.ISSUER)
@@ -53,9 +53,10 @@ class Direct:
 
 
 class DirectAnswers:
-    def __init__(self, rules: dict[str, Rule], vocabulary: Vocabulary, domain_terms: frozenset[str],
+    def __init__(self, rulebook: RuleBook, vocabulary: Vocabulary, domain_terms: frozenset[str],
                  glossary: Glossary) -> None:
-        self.rules = rules
+        self.rules = {rule.id: rule for rule in rulebook.rules}
+        self.rulebook_overlaps = rulebook.overlaps
         self.vocabulary = vocabulary
         self.glossary = glossary
         self.subject_terms = domain_terms - vocabulary.generic_terms
@@ -65,8 +66,10 @@ class DirectAnswers:
         """`clause` is the one the answer rests on, None when no clause answers the question."""
         english = question.script is Script.ENGLISH
         asked = set(question.asked)
-        if Asked.DEADLINE in asked:
-            asked.discard(Asked.DATE)  # "截止日期" asks for a deadline, not the policy's dates
+        if Asked.STACKING in asked:
+            asked.discard(Asked.AMOUNT)  # "两边都能拿吗" asks whether both are paid, not how much
+        if asked & {Asked.DEADLINE, Asked.CONTACT}:
+            asked.discard(Asked.DATE)  # "截止日期", "几号窗口" ask for a deadline or a contact, not the policy's dates
         direct = Direct()
         if self._other_version(question, meta):
             # What another policy pays is not stated here; this one's figures would mislead.
@@ -84,8 +87,13 @@ class DirectAnswers:
         if document_kinds and (not items or asked & {Asked.VALIDITY, Asked.REPEAL, Asked.ISSUER, Asked.DEPARTMENT}):
             direct.lines += self._document_lines(document_kinds, meta, today, english, self._department_en(meta))
             direct.about_document = True
-        # "那有效期呢" after a robot question asks about the document, not the robots again.
-        about_items = not document_kinds or bool(asked & ITEM_KINDS) or bool(question.entities.items)
+        # "那有效期呢" after a robot question asks about the document, and "机器人补贴几月申报" about a
+        # deadline the policy does not set: neither wants the robot rule again.
+        about_items = bool(asked & ITEM_KINDS) or not asked & {*DOCUMENT_KINDS, *EVIDENCE_KINDS}
+        if Asked.STACKING in asked:
+            named = question.entities.items
+            direct.unstated += self._stacking(named, english) if len(named) >= 2 else []
+            about_items = about_items and bool(asked & ITEM_KINDS)
         for item in items[:MAX_ITEMS] if about_items else []:
             direct.lines += self._item_lines(question, asked, self.rules[item], english)
         if not items and asked & set(FIGURE_KINDS):
@@ -113,7 +121,8 @@ class DirectAnswers:
         asked, the clause sets amounts for other factory types): the policy does not state it."""
         named = [term for term in self.subject_terms if term in question.search_text]
         sentences = [s for s in _SENTENCE.split(clause.search_text) if _MONEY.search(s)]
-        missing = [term for term in named if not any(term in s for s in sentences)
+        # "(不含云端工厂)": a term named as left out is not covered by the sentence's figures.
+        missing = [term for term in named if not any(term in s and f"不含{term}" not in s for s in sentences)
                    and not any(term in other and term != other for other in named)]
         if not missing:
             return []
@@ -121,6 +130,19 @@ class DirectAnswers:
         if english:
             return [f"The policy sets no figure for {terms} in what it says about this."]
         return [f"政策原文没有规定{terms}的补助标准。"]
+
+    def _stacking(self, items: list[str], english: bool) -> list[str]:
+        """Whether two items named can both be had: what rules.yaml's overlaps record from the
+        text, or plainly that the policy does not say."""
+        pair = set(items[:2])
+        overlap = next((o for o in self.rulebook_overlaps if pair <= set(o.items)), None)
+        if overlap is not None:
+            return [overlap.note]
+        titles = [self.rules[item].title_en if english else self.rules[item].title for item in items[:2]]
+        if english:
+            return [f"The policy does not say whether “{titles[0]}” and “{titles[1]}” can both be had for the same "
+                    "purchase or project."]
+        return [f"政策原文没有说明“{titles[0]}”和“{titles[1]}”能否就同一笔投入同时享受。"]
 
     # ── the document itself ───────────────────────────────────────────────────────────
     def _department_en(self, meta: DocumentMeta) -> str:
@@ -158,7 +180,7 @@ class DirectAnswers:
         document named that is not this one."""
         earlier = any(year < meta.issued.year for year in question.entities.years)
         others = [p for p in question.entities.other_policies if meta.title not in p and meta.short_title not in p]
-        return (earlier or bool(others)) and Asked.REPEAL not in question.asked
+        return (earlier or bool(others) or Asked.OTHER_POLICY in question.asked) and Asked.REPEAL not in question.asked
 
     @staticmethod
     def _other_version_text(meta: DocumentMeta, english: bool) -> str:

@@ -28,6 +28,9 @@ class Asked(StrEnum):
     DEADLINE = "deadline"
     CONTACT = "contact"
     TAX = "tax"
+    COUNT = "count"  # how many (the goals count enterprises, factories, platforms)
+    STACKING = "stacking"  # whether two items can both be had
+    OTHER_POLICY = "other_policy"  # a successor or new round of the policy
     REPEAL = "repeal"  # the document it replaces
     ISSUER = "issuer"  # who issued and adopted it
     LIST = "list"
@@ -125,6 +128,8 @@ class Question(BaseModel):
     follow_up: bool = False
     # The item the turn is about: named, or carried over from the topic for a follow-up.
     item: str | None = None
+    # Search texts of the questions asked one after another in the message, when there are several.
+    parts: list[str] = Field(default_factory=list)
 
     @property
     def input_figures(self) -> list[Figure]:
