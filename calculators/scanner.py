@@ -46,7 +46,21 @@ _ARABIC_UNIT = re.compile(r"([0-9]+(?:\.[0-9]+)?)((?:[十百千拾佰仟]?(?:万
 _CN_DECIMAL = re.compile(rf"([^点]+)点([0-9{_CN_DIGIT}]+)((?:[十百千]?(?:万亿|万|亿))|[十百千])?")
 # A numeral right before one of these counts something other than money (20家, 2025年, 3个, 500千瓦).
 _COUNT_UNITS = set("个家次人名位台套件条项种类批期户座栋间层所岁年月日号天周时分秒倍级星档款部辆架只张份"
-                   "页章节点米吨亩瓦克兆度升强成折代届轮场股角毛平公%‰")
+                   "页章节点米吨亩瓦克兆度升强成折代届轮场股角毛平公季%‰")
+# A bare number that is a year or part of a date or document number, read from the words around
+# it: "2019版", "2019的政策", "2019至2021年", "〔2019〕20", "in 2019", "the 2019 policy",
+# "November 20, 2021". Only numbers typed without a unit are tested; "2019万" is money.
+_YEAR_LIKE = re.compile(r"(?:19|20)[0-9]{2}")
+_YEAR_AFTER = re.compile(r"[ \t]*(?:年|的|那)?[ \t]*(?:版|政策|文件|规定|财年|年度|edition|version|policy|policies"
+                         r"|document|fiscal)", re.I)
+_YEAR_RANGE_AFTER = re.compile(r"[ \t]*(?:至|到|~|—|–|-)[ \t]*(?:19|20)[0-9]{2}(?![0-9])")
+_MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+           r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_DATE_BEFORE = re.compile(rf"(?<![a-z])(?:in|since|year|from|until|till|before|after|during|fy|quarter|q[1-4]|h[12]"
+                          rf"|{_MONTHS})\.?[ \t]+$", re.I)
+_DAY_BEFORE = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?,[ \t]*$")  # the year of "November 20, 2021"
+_DAY_AFTER = re.compile(rf"[ \t]+(?:{_MONTHS})(?![a-z])", re.I)
+_DOCUMENT_YEAR_BEFORE = re.compile(r"[〔\[【(][ \t]*(?:19|20)[0-9]{2}[ \t]*[〕\]】)][ \t]*$")
 _APPROX = set("多余来几")  # "300多万" is not an exact figure; better to ask than guess
 _FOREIGN = re.compile(r"(?:美元|欧元|日元|港元|港币|英镑|美金|dollars?|usd|eur|hkd|gbp)", re.I)
 _FOLD = {"\u3000": " ", "￥": "¥", "\u2212": "-"}  # outside the full-width block but typed as such
@@ -179,7 +193,21 @@ def _excluded(s: str, m: re.Match, body_end: int, has_unit: bool, has_cur: bool)
         return True
     if not has_unit and (before in "(〔[【" and after in ")〕]】" or after == "、"):
         return True  # (二), (1), a document number's year 〔2019〕, and list numbering "1、"
-    return False
+    return not has_unit and _dates(s, start, m["body"][:body_end - m.start("body")], body_end)
+
+
+def _dates(s: str, start: int, body: str, body_end: int) -> bool:
+    """True when a number typed without a unit is a year, a day or a document's serial number."""
+    if _DOCUMENT_YEAR_BEFORE.search(s[max(0, start - 12):start]):
+        return True  # 〔2019〕20: the serial number after a document number's year
+    if _DATE_BEFORE.search(s[max(0, start - 12):start]) or _DAY_AFTER.match(s, body_end):
+        return True  # in 2019, November 20, 2021, 20 November
+    if not _YEAR_LIKE.fullmatch(body):
+        return False
+    before = s[start - 1] if start else " "
+    after = s[body_end] if body_end < len(s) else " "
+    return (before in "(〔[【" or after in ")〕]】" or bool(_YEAR_AFTER.match(s, body_end))
+            or bool(_YEAR_RANGE_AFTER.match(s, body_end)) or bool(_DAY_BEFORE.search(s[max(0, start - 8):start])))
 
 
 def find_amounts(text: str) -> list[AmountSpan]:

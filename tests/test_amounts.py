@@ -97,6 +97,39 @@ def test_not_money_is_not_parsed(text):
         parse_amount(text)
 
 
+# Years, dates and document numbers in every form callers write them: none is an amount, with
+# or without a unit-less number beside them.
+DATES_AND_DOCUMENT_NUMBERS = [
+    "2019年那版", "〔2019〕20号", "2021年11月20日", "2025年底", "富政办〔2019〕20号", "第2季度", "3月份",
+    "富政辦〔2019〕20號", "杭政办函[2019]20号", "杭政办函（2019）20号", "〔2019〕20", "2019〕", "〔2019",
+    "2019版", "2019 版", "2019版本", "2019的政策", "那个2019的政策", "2019财年", "2019年度", "二〇一九年",
+    "2019-2021年", "2019至2021年", "2019~2021年", "2019～2021年", "2019—2021年", "2季度", "前3季度", "第二季度",
+    "11月20号", "2021.11.20", "2021/11/20", "19年那版", "in 2019", "since 2021", "year 2019", "the 2019 policy",
+    "What did the 2019 policy say about robots?", "November 20, 2021", "Nov. 20, 2021", "20 November 2021",
+    "Q2 2021", "FY2019",
+]
+
+
+@pytest.mark.parametrize("text", DATES_AND_DOCUMENT_NUMBERS)
+def test_dates_and_document_numbers_are_not_money(text):
+    assert find_amounts(text) == []
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("富政办〔2019〕20号那版，机器人购置款300万", 3_000_000),
+    ("2021年11月20日买的，花了350万", 3_500_000),
+    ("In 2019 we spent 3 million yuan", 3_000_000),
+    ("2019版政策，投资2019万元", 20_190_000),
+])
+def test_the_amount_beside_a_date_is_the_only_one(text, expected):
+    assert [a.value_yuan for a in find_amounts(text)] == [expected]
+
+
+@pytest.mark.parametrize("text", ["2000", "设备投入2000", "花了2019", "2000至3000元"])
+def test_a_bare_number_without_date_words_is_still_read(text):
+    assert find_amounts(text) and find_amounts(text)[0].unit_missing
+
+
 @pytest.mark.parametrize("text,expected", [("400", 400), ("四百", 400), ("两千", 2000), ("五十", 50)])
 def test_bare_number_flagged(text, expected):
     [a] = find_amounts(text)

@@ -6,13 +6,17 @@ what is not found stays missing."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from assistant.understanding.entities import EARLIER_REACH, find_choices
-from assistant.understanding.question import Figure, FigureRole
+from assistant.understanding.question import Figure, FigureRole, Segment
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
+
+# How far before a single level the words naming it as held before may stand ("之前已经评上了").
+HELD_REACH = 8
 
 
 def bool_inputs(rule: Rule, facts: dict[str, bool]) -> dict[str, bool]:
@@ -23,7 +27,8 @@ def bool_inputs(rule: Rule, facts: dict[str, bool]) -> dict[str, bool]:
 
 def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, str]:
     """Choices named in the folded text. Two levels of a ladder are the one held before and
-    the new one ("原来是市级，现在省级")."""
+    the new one ("原来是市级，现在省级"); one level named as held before ("之前评上市级数字化车间")
+    is the level already paid for, and the new one is still to be said."""
     values: dict[str, str] = {}
     for spec in rule.inputs:
         if spec.kind != "choice" or spec.name == rule.previous_tier_input:
@@ -37,38 +42,63 @@ def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, st
             earlier = earlier_marked[0] if earlier_marked else named[0][1]
             values[rule.previous_tier_input] = earlier
             values[spec.name] = next(value for _, value in named if value != earlier)
+        elif (spec.name == rule.tier_input and rule.previous_tier_input
+              and vocabulary.held_before.ends(text[max(0, named[0][0] - HELD_REACH):named[0][0]])):
+            values[rule.previous_tier_input] = named[0][1]
         else:
             values[spec.name] = named[-1][1]
     return values
 
 
-def money_inputs(rule: Rule, figures: list[Figure], has_previous_tier: bool) -> dict[str, Decimal]:
-    """Each figure to one money input by its role and part; the rest go to the main amount."""
+def money_inputs(rule: Rule, figures: list[Figure], previous_tier_known: bool,
+                 paid_by_government: Callable[[Figure], bool] = lambda figure: False,
+                 fill: str | None = None) -> dict[str, Decimal]:
+    """Each figure to one money input by its role and part; a total to the item's base; the
+    rest to `fill` (by default the main amount).
+
+    Money received goes to what the rule subtracts: money from the province or city to
+    "含省市补助" (deduction_input); other money received to the deduction or the consumed cap,
+    unless a level already paid for is known, which "进档差额" already subtracts."""
     specs = [spec for spec in rule.inputs if spec.kind == "money"]
     values: dict[str, Decimal] = {}
     leftovers: list[Figure] = []
     received = next((s for s in specs if s.name in {rule.deduction_input, rule.cap_consumed_by}), None)
     parts = set(rule.base.parts) if rule.base else set()
+    main = next((s.name for s in specs if s.required), None)
+    base = rule.base.input if rule.base else main
     for figure in figures:
-        if figure.part and figure.part in parts:
-            values[figure.part] = figure.value_yuan
-        elif figure.role is FigureRole.RECEIVED:
-            # Money received for a lower tier is what "进档差额" already subtracts; count it once.
-            if received and not has_previous_tier:
+        if figure.role is FigureRole.RECEIVED:
+            if paid_by_government(figure):
+                if rule.deduction_input:
+                    values[rule.deduction_input] = figure.value_yuan
+            elif received and not previous_tier_known:
                 values[received.name] = figure.value_yuan
+        elif figure.part and figure.part in parts:
+            values[figure.part] = figure.value_yuan
+        elif (figure.total or (figure.part and figure.part == base)) and base:
+            values[base] = figure.value_yuan
         else:
             leftovers.append(figure)
     # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万").
-    main = next((s for s in specs if s.required), None)
-    if main and leftovers:
-        values[main.name] = leftovers[0].value_yuan
+    target = fill or main
+    if target and leftovers and target not in values:
+        values[target] = leftovers[0].value_yuan
     return values
 
 
 def read_inputs(rule: Rule, text: str, figures: list[Figure], facts: dict[str, bool],
-                vocabulary: Vocabulary) -> dict[str, Any]:
-    """Every input of `rule` stated in the folded text, its figures and the facts known."""
+                vocabulary: Vocabulary, segments: list[Segment] | None = None,
+                previous_tier_known: bool = False, fill: str | None = None) -> dict[str, Any]:
+    """Every input of `rule` stated in the folded text, its figures and the facts known.
+
+    `segments` place each figure in its clause, so the payer named there counts for it alone;
+    `previous_tier_known` says the conversation already knows the level paid for before."""
     inputs: dict[str, Any] = {**bool_inputs(rule, facts), **choice_inputs(rule, text, vocabulary)}
-    after_tier = bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
-    inputs.update(money_inputs(rule, figures, has_previous_tier=after_tier))
+    after_tier = previous_tier_known or bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
+
+    def paid_by_government(figure: Figure) -> bool:
+        clause = next((segment.text for segment in segments or [] if figure in segment.figures), text)
+        return vocabulary.other_government.search(clause) is not None
+
+    inputs.update(money_inputs(rule, figures, after_tier, paid_by_government, fill))
     return inputs

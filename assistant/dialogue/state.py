@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.understanding.text import Script
 
-# Bumped whenever a stored state would no longer load; storage/sessions.py migrates or drops.
-STATE_VERSION = 2
+# Bumped whenever the stored state changes shape; a state of another version does not
+# validate, so storage/sessions.py starts that conversation afresh.
+STATE_VERSION = 3
 
 
 class Topic(BaseModel):
@@ -37,6 +39,20 @@ class PendingInput(BaseModel):
     question: str
 
 
+class Held(BaseModel):
+    """What the enterprise said it already holds or received for one item, used by later
+    calculations of that item only. A new statement replaces the old one, field by field."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # The level already paid for (the rule's previous_tier_input: 按进档差额执行), "none" when
+    # the enterprise said it had none.
+    previous_tier: str | None = None
+    # Money already received, by the rule's input for it: the province's and city's money for
+    # this recognition (deduction_input, 含省市补助) or what the cap already paid (cap_consumed_by).
+    received_yuan: dict[str, Decimal] = Field(default_factory=dict)
+
+
 class CheckupState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -51,8 +67,17 @@ class ConversationState(BaseModel):
     version: int = STATE_VERSION
     topic: Topic = Field(default_factory=Topic)
     pending: PendingInput | None = None
+    # What the enterprise already holds or received, by item id.
+    held: dict[str, Held] = Field(default_factory=dict)
     # Yes/no facts the enterprise stated about itself in this conversation.
     facts: dict[str, bool] = Field(default_factory=dict)
     checkup: CheckupState = Field(default_factory=CheckupState)
     language: Script = Script.SIMPLIFIED
     turns: int = 0
+
+    @field_validator("version")
+    @classmethod
+    def _this_version(cls, version: int) -> int:
+        if version != STATE_VERSION:
+            raise ValueError(f"a version {version} state; this code keeps version {STATE_VERSION}")
+        return version

@@ -19,6 +19,11 @@ from assistant.config import get_settings, set_offline_environment
 from assistant.maintenance.evaluate import DEV_CASES, load_cases
 
 GOALS = {"warm_p50_ms": 60, "warm_p95_ms": 150, "cold_start_s": 10, "peak_rss_mb": 1536}
+# A long colloquial message (about 200 characters, two sound-alike slips) for the cost of reading one.
+LONG_MESSAGE = ("您好，我是做纸品的，厂里七八十个人，老板让我问问，听说富阳有个未来工厂的政策，我们去年买了几台机器仁，"
+                "花了三百来万，想问问能补多少，要准备什么材料，找哪个部门申请，另外数字画车间认定的话有没有奖励，"
+                "我们还想搞工厂物联网，设备联网那种，投了八十万左右，这个能不能一起申请，谢谢您了，麻烦尽快回复一下，"
+                "我们老板比较着急，在线等，顺便问问人才培训有什么支持。")
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -62,6 +67,23 @@ def warm_latencies(assistant, rounds: int) -> list[float]:
     return timings
 
 
+def reading_cost(assistant, runs: int = 200) -> tuple[float, float]:
+    """Median ms of the sound-alike repair alone and of the whole `understand` on LONG_MESSAGE."""
+    from assistant.dialogue.state import ConversationState
+    from assistant.understanding.text import fold
+
+    understanding, folded = assistant.understanding, fold(LONG_MESSAGE)
+    repair, whole = [], []
+    for _ in range(runs):
+        started = time.perf_counter()
+        understanding.sound_alikes.repair(folded)
+        repair.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        understanding.understand(LONG_MESSAGE, ConversationState())
+        whole.append((time.perf_counter() - started) * 1000)
+    return statistics.median(repair), statistics.median(whole)
+
+
 def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     parser = argparse.ArgumentParser(prog="python -m assistant.maintenance.bench")
@@ -78,6 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     assistant.warm_up()
     warm = warm_latencies(assistant, args.rounds)
     build, clauses = index_build(assistant)
+    repair_ms, understand_ms = reading_cost(assistant)
     own_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     figures = {
         "cold_start_s": statistics.median(cold),
@@ -87,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         "warm_questions": len(warm),
         "index_build_s": build,
         "index_clauses": clauses,
+        "sound_alike_repair_ms": repair_ms,
+        "understand_long_message_ms": understand_ms,
         "peak_rss_mb": cold_rss,
         "bench_process_rss_mb": own_rss,
         "cpus": os.cpu_count(),
@@ -99,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"warm reply latency           p50 {figures['warm_p50_ms']:.1f} ms   p95 {figures['warm_p95_ms']:.1f} ms "
           f"over {len(warm)} replies   goals ≤ {GOALS['warm_p50_ms']} / {GOALS['warm_p95_ms']} ms")
     print(f"index build from empty       {figures['index_build_s']:.2f} s for {clauses} clauses")
+    print(f"reading a {len(LONG_MESSAGE)}-character message  sound-alike repair {repair_ms:.3f} ms, "
+          f"whole understand {understand_ms:.2f} ms (medians)")
     print(f"peak RSS, one `ask` process  {figures['peak_rss_mb']:.0f} MB   goal ≤ {GOALS['peak_rss_mb']} MB")
     print(f"peak RSS, this process       {figures['bench_process_rss_mb']:.0f} MB (warm assistant + a second index)")
     print(f"machine                      {figures['cpus']} CPUs")

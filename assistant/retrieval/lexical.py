@@ -38,6 +38,8 @@ class Tokenizer:
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
         self._jieba.load_userdict(str(userdict))
+        # The folder of the policy's word lists (stop words, glossary), beside the user dictionary.
+        self.vocabulary_dir = userdict.parent
         self.stopwords = read_stopwords(userdict.with_name(STOPWORDS_FILE))
         self._pos = jieba.posseg.dt
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
@@ -49,6 +51,14 @@ class Tokenizer:
         """(word, start, end) over the text as given, with the policy's own words kept whole."""
         return list(self._jieba.tokenize(text))
 
+    def dictionary_words(self, text: str) -> list[tuple[str, int, int]]:
+        """(word, start, end) with dictionary words only: no new words guessed from unknown characters."""
+        return list(self._jieba.tokenize(text, HMM=False))
+
+    def is_word(self, text: str) -> bool:
+        """The text is a word of jieba's dictionary or of the policy's."""
+        return self._jieba.FREQ.get(text, 0) > 0
+
     def places(self, text: str) -> list[str]:
         """Place names in the text (jieba's `ns` tag), other than words of the policy's own."""
         return [w.word for w in self._pos.cut(fold(text))
@@ -57,8 +67,13 @@ class Tokenizer:
     def expand(self, text: str) -> str:
         """Appends the policy's own terms for the words callers use, so the question shares words with it."""
         folded = _ENGLISH_PLURAL.sub(_singular, fold(text))
-        extra = [terms for phrase, pattern, terms in self._synonyms.values() if pattern.search(folded)]
+        extra = [self._synonyms[phrase][2] for phrase in self.callers_words(folded)]
         return f"{folded} {' '.join(extra)}" if extra else folded
+
+    def callers_words(self, folded: str) -> list[str]:
+        """The phrases of the callers'-words list (corpus/vocabulary/callers_words.yaml) in the text."""
+        folded = _ENGLISH_PLURAL.sub(_singular, folded)
+        return [phrase for phrase, pattern, _ in self._synonyms.values() if pattern.search(folded)]
 
     def tokens(self, text: str) -> list[str]:
         words = self._jieba.cut_for_search(fold(text))

@@ -58,17 +58,41 @@ class Understanding:
 
     # ── figures ────────────────────────────────────────────────────────────────────────
     def _figures(self, message: str) -> list[Figure]:
+        """Each amount with its role and, for a project, its part. The words since the clause or
+        the previous figure began can make it the whole: both parts named ("设备和软件合计300万",
+        "软硬件一共300万") make it the projects' investment; a total word ("总投资500万", "一共",
+        "3 million yuan in total") makes it the item's whole base unless its label names one
+        part ("设备合计200万")."""
+        vocabulary = self.vocabulary
+        # The input every project item sums its parts into (investment_yuan), if they share one.
+        wholes = {rule.base.input for rule in self.rulebook.rules if rule.base and rule.base.parts}
+        whole = wholes.pop() if len(wholes) == 1 else None
+        found_all = find_figures(message, self.tokenizer.words)
         figures = []
-        for found in find_figures(message, self.tokenizer.words):
+        for index, found in enumerate(found_all):
             label = fold(found.label)
-            if self.vocabulary.received.search(label):
+            lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
+            following = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
+            trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
+            if vocabulary.received.search(label):
                 role = FigureRole.RECEIVED
-            elif self.vocabulary.subsidy_figure.ends(label):
-                role = FigureRole.SUBSIDY
+            elif vocabulary.subsidy_figure.ends(label):
+                # "已经拿了本项资助60万": a subsidy the enterprise says it received is money received.
+                role = FigureRole.RECEIVED if vocabulary.received.search(lead) else FigureRole.SUBSIDY
             else:
                 role = FigureRole.INPUT
-            part = next((name for name, cues in self.vocabulary.parts.items() if cues.search(label)), None)
-            figures.append(found.model_copy(update={"role": role, "part": part}))
+            # English labels are cut to a few characters ("uipment cost"): read the last words too.
+            named = " ".join([label, *lead.split()[-3:]]) if " " in lead else label
+            part = next((name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
+            both = vocabulary.both_parts.search(lead)
+            # "设备和软件投入中设备200万": a part named after both parts is that part.
+            if both and not any(cues.search(lead[both.end():]) for cues in vocabulary.parts.values()):
+                part, total = whole, True
+            else:
+                after = vocabulary.total.search(trail)
+                said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
+                total = said_total and part is None
+            figures.append(found.model_copy(update={"role": role, "part": part, "total": total}))
         return figures
 
     def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
