@@ -9,7 +9,9 @@ from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.figures import find_figures
 from assistant.understanding.question import Asked, Entities, Figure, FigureRole, Intent, Question, Segment
+from assistant.understanding.spelling import SoundAlikes, policy_terms
 from assistant.understanding.text import detect_script, fold
+from assistant.understanding.topic import TopicClauses
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
@@ -30,9 +32,20 @@ class Understanding:
         self.rules = {rule.id: rule for rule in rulebook.rules}
         self.tokenizer = tokenizer
         self.corrections = {fold(wrong): fold(right) for wrong, right in (corrections or {}).items()}
+        # Sound-alike repair (机器仁 → 机器人) and the clauses that carry the question, both from
+        # the policy's own words: user dictionary, item keywords, level names, glossary.
+        terms = policy_terms(tokenizer.domain_terms, rulebook, tokenizer.vocabulary_dir)
+        self.sound_alikes = SoundAlikes(terms, words=tokenizer.dictionary_words, is_word=tokenizer.is_word)
+        self.topic = TopicClauses(tokenizer, vocabulary, tokenizer.domain_terms | {t for t in terms if len(t) >= 3})
 
     def understand(self, message: str, state: ConversationState) -> Question:
-        text = fold(message)
+        """`Question.text` is the folded message with sound-alike slips repaired ("机器仁" read as
+        机器人), and `corrections` lists each repair: every later step (items, facts, levels, what
+        is asked, intent cues, a pending answer's level, the dense query) then reads the policy's
+        word, and the reply can say how a word was read. Figures and other policies' titles
+        still read the raw message; repairs never touch digits or Latin text."""
+        repaired = self.sound_alikes.repair(fold(message))
+        text = repaired.text
         figures = self._figures(message)
         unread = None if figures else UNREAD_FIGURE.search(text)
         items = entities.rank_items(text, figures, self.rulebook)
@@ -49,7 +62,8 @@ class Understanding:
         )
         refusal = self.vocabulary.refusal(text)
         question = Question(
-            script=detect_script(message), text=text, search_text=self._search_text(text), figures=figures,
+            script=detect_script(message), text=text, search_text=self._search_text(text),
+            corrections=repaired.corrections, figures=figures,
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal.name if refusal else None,
             follow_up=follow_up, item=item,
@@ -99,7 +113,7 @@ class Understanding:
         segments, start = [], 0
         for piece in [*CLAUSE_BREAK.split(message)]:
             end = start + len(piece)
-            folded = fold(piece)
+            folded = self.sound_alikes.repair(fold(piece)).text
             if folded:
                 inside = [f for f in figures if start <= f.start < end]
                 segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook),
@@ -176,6 +190,9 @@ class Understanding:
         return len({level.value for level in question.entities.levels if level.item == rule.id}) >= 2
 
     def _search_text(self, text: str) -> str:
+        """The clauses that carry the question (not the caller's introduction), with the policy's
+        typo corrections and callers' words."""
+        text = self.topic.keep(text)
         for wrong, right in self.corrections.items():
             text = text.replace(wrong, right)
         return self.tokenizer.expand(text)
