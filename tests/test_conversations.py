@@ -250,6 +250,16 @@ def test_robot_subsidy_received_in_english(assistant):
     assert "已获30万元" in bought.calculations[0].formula and bought.calculations[0].cap_applied
 
 
+def test_a_level_held_in_english(assistant):
+    noted, higher = talk(assistant, "conv-held-en-2",
+                         "We were previously recognised as a city-level digital workshop and received 800,000 yuan.",
+                         "Now we have been recognised as a provincial future factory. How much can we get?")
+    assert noted.status is Status.NEEDS_INFO and "City-level digital workshop" in noted.answer
+    assert amounts(higher) == [("future_factory_recognition", 4200000)]
+    assert "原市级“数字化车间”档80万元" in higher.calculations[0].formula
+    assert "省、市补助" not in higher.calculations[0].formula
+
+
 def test_the_state_keeps_what_was_held_and_an_older_state_starts_afresh(tmp_path):
     store = SessionStore(tmp_path / "s.sqlite3", ttl_seconds=60)
     state = ConversationState(held={"future_factory_recognition": Held(

@@ -15,8 +15,9 @@ from assistant.understanding.question import Figure, FigureRole, Segment
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
 
-# How far before a single level the words naming it as held before may stand ("之前已经评上了").
-HELD_REACH = 8
+# How far before a single level the words naming it as held before may stand ("之前已经评上了",
+# "previously recognised as a").
+HELD_REACH = 30
 
 
 def bool_inputs(rule: Rule, facts: dict[str, bool]) -> dict[str, bool]:
@@ -43,7 +44,7 @@ def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, st
             values[rule.previous_tier_input] = earlier
             values[spec.name] = next(value for _, value in named if value != earlier)
         elif (spec.name == rule.tier_input and rule.previous_tier_input
-              and vocabulary.held_before.ends(text[max(0, named[0][0] - HELD_REACH):named[0][0]])):
+              and vocabulary.held_before.ends(text[max(0, named[0][0] - HELD_REACH):named[0][0]].rstrip())):
             values[rule.previous_tier_input] = named[0][1]
         else:
             values[spec.name] = named[-1][1]
