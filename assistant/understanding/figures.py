@@ -13,9 +13,6 @@ from collections.abc import Callable
 from assistant.understanding.question import Figure
 from calculators.reading import find_amounts, fold_same_length
 
-# Bare numbers in this range with no unit are years ("by 2025"): the policy's own years and the
-# decades around them. A price is written with a unit (2000元) or in a clause asking for it.
-YEARS = range(1990, 2100)
 Words = Callable[[str], list[tuple[str, int, int]]]  # text -> (word, start, end), as jieba.tokenize
 
 _CLAUSE_END = "，,。；;！!？?、\n"
@@ -32,8 +29,6 @@ def find_figures(text: str, words: Words) -> list[Figure]:
     folded = fold_same_length(text)  # same length as text, so spans carry over
     figures: list[Figure] = []
     for amount in find_amounts(text):
-        if amount.unit_missing and amount.value_yuan in YEARS:
-            continue  # "by 2025", "2019那版": a bare number of a year is a year, not money
         label = _label(folded, figures[-1].end if figures else 0, amount.start, words)
         figures.append(Figure(value_yuan=amount.value_yuan, raw=amount.raw, start=amount.start,
                               end=amount.end, label=label, unit_missing=amount.unit_missing))
