@@ -284,3 +284,13 @@ def test_an_amount_question_without_the_figure_asks_for_it(assistant, first, fig
     asked, answered = talk(assistant, f"conv-own-{first}", first, figure)
     assert asked.status is Status.NEEDS_INFO and not asked.calculations
     assert amounts(answered) == [("robot_purchase", expected)]
+
+
+@pytest.mark.parametrize("message, amount", [
+    ("我们已经是市级智能工厂了，原来是数字化车间，能补多少", 1_200_000),
+    ("省级未来工厂，之前是市级智能工厂，补多少", 3_000_000),
+    ("We are a city-level smart factory now, how much can we get?", 2_000_000),
+])
+def test_a_level_reached_is_calculated_as_the_difference_to_the_one_held(assistant, message, amount):
+    reply = assistant.reply(None, message, TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("future_factory_recognition", amount)]

@@ -137,3 +137,35 @@ def test_an_amount_question_about_the_enterprises_own_purchase_asks_for_the_figu
     assert [(c.item, c.amount_yuan) for c in answered.calculations] == [("robot_purchase", 350000)]
     rule = assistant.reply(None, "工业机器人补贴多少", TODAY)
     assert rule.status is Status.ANSWERED  # asking what the rule pays is answered from the clause
+
+
+def test_short_follow_ups_lean_on_the_topic_and_thanks_do_not(understand):
+    state = ConversationState(topic=Topic(item="robot_purchase", clause="三、专项政策（二）"))
+    assert understand("每年都能拿吗", state).item == "robot_purchase"
+    assert understand("And the cap?", state).follow_up is True
+    assert understand("好的谢谢", state).follow_up is False
+    assert understand("这个政策什么时候到期", state).follow_up is False
+
+
+def test_a_bare_level_in_a_follow_up_is_read_on_the_topic_ladder(understand):
+    state = ConversationState(topic=Topic(item="future_factory_recognition", clause="三、专项政策（四）"))
+    q = understand("那省级的呢", state)
+    assert [(m.item, m.value) for m in q.entities.levels if m.item == q.item] == \
+        [("future_factory_recognition", "provincial_future_factory")]
+
+
+def test_follow_ups_are_answered_about_the_topic(assistant):
+    session = "follow-ups"
+    assistant.reply(session, "工业机器人补贴多少", TODAY)
+    cap = assistant.reply(session, "那上限呢", TODAY)
+    assert cap.status is Status.ANSWERED and cap.answer.startswith("工业机器人购置补助：单个企业最高100万元")
+    assistant.reply(f"{session}-2", "被认定为市级智能工厂补多少", TODAY)
+    provincial = assistant.reply(f"{session}-2", "那省级的呢", TODAY)
+    assert "省级“未来工厂”500万元" in provincial.answer.split("\n")[0]
+
+
+def test_several_questions_each_get_their_clause(assistant):
+    reply = assistant.reply(None, "到2025年数字化车间要培育多少个？省级以上工业互联网平台要创建几家？", TODAY)
+    locations = [c.location for c in reply.citations]
+    assert "一、总体要求（二）目标1" in locations and "一、总体要求（二）目标4" in locations
+    assert "120个" in reply.answer and "5家" in reply.answer

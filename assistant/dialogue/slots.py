@@ -40,7 +40,10 @@ def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, st
         if spec.name == rule.tier_input and rule.previous_tier_input and len(named) >= 2:
             earlier_marked = [value for position, value in named
                               if vocabulary.earlier_level.ends(text[max(0, position - EARLIER_REACH):position])]
-            earlier = earlier_marked[0] if earlier_marked else named[0][1]
+            # One level marked as held before ("原来是数字化车间") is the earlier one; otherwise, as
+            # in "市级升省级" or with both marked ("已经是智能工厂了，原来是数字化车间"), the lower one.
+            lowest = min((value for _, value in named), key=rule.tier_rank)
+            earlier = earlier_marked[0] if len(earlier_marked) == 1 else lowest
             values[rule.previous_tier_input] = earlier
             values[spec.name] = next(value for _, value in named if value != earlier)
         elif (spec.name == rule.tier_input and rule.previous_tier_input

@@ -8,13 +8,32 @@ from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.figures import find_figures
-from assistant.understanding.question import Asked, Entities, Figure, FigureRole, Intent, Question, Segment
+from assistant.understanding.question import (
+    Asked,
+    Entities,
+    Figure,
+    FigureRole,
+    Intent,
+    LevelMention,
+    Question,
+    Segment,
+)
 from assistant.understanding.spelling import SoundAlikes, policy_terms
 from assistant.understanding.text import detect_script, fold
 from assistant.understanding.topic import TopicClauses
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
+# Characters of words (CJK or Latin letters and digits): how long a message is without its punctuation.
+_WORD_CHARS = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+# A follow-up of at most this many characters or English words with no topic of its own leans
+# on the conversation's topic: "那上限呢" (4), "每年都能拿吗" (6), "如果是小微企业呢" (8). Longer
+# messages usually carry their own topic; 12 leaves room for a polite word or two.
+FOLLOW_UP_MAX_CHARS = 12
+# Level words a follow-up names alone ("那省级的呢", "and the provincial one?").
+_LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
+# Question marks end one question of several asked in a row.
+QUESTION_BREAK = re.compile(r"(?<=[？?])")
 # Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
 CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
 # Something typed as money that the amount reader could not read as one figure.
@@ -50,13 +69,14 @@ class Understanding:
         unread = None if figures else UNREAD_FIGURE.search(text)
         items = entities.rank_items(text, figures, self.rulebook)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
-        follow_up = not items and bool(state.topic.item) and self._leans_back(text, figures)
+        follow_up = not items and bool(state.topic.item or state.topic.clause) and self._leans_back(text, figures)
         item = items[0] if items else (state.topic.item if follow_up else None)
         item = self._item_for_parts(item, items, figures)
         found = Entities(
             items=items, facts=entities.stated_facts(text, self.vocabulary),
             levels=[level for rule in self.rulebook.rules
-                    for level in entities.levels_named(rule, text, self.vocabulary)],
+                    for level in entities.levels_named(rule, text, self.vocabulary)]
+            + (self._topic_levels(item, text) if follow_up and item else []),
             places=self.tokenizer.places(text), years=entities.years_named(text),
             other_policies=entities.policies_named(message),
         )
@@ -66,9 +86,14 @@ class Understanding:
             corrections=repaired.corrections, figures=figures,
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal.name if refusal else None,
-            follow_up=follow_up, item=item,
+            follow_up=follow_up, item=item, parts=self._parts(text),
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
+
+    def _parts(self, text: str) -> list[str]:
+        """The search texts of the questions a message asks one after another ("…多少个？…几家？")."""
+        pieces = [piece for piece in QUESTION_BREAK.split(text) if _WORD_CHARS.search(piece)]
+        return [self._search_text(piece) for piece in pieces] if len(pieces) >= 2 else []
 
     # ── figures ────────────────────────────────────────────────────────────────────────
     def _figures(self, message: str) -> list[Figure]:
@@ -126,11 +151,31 @@ class Understanding:
         """A message naming no item continues the topic when it carries figures for it ("那500万呢")
         or opens or closes like a follow-up ("那上限呢", "What about the cap?")."""
         vocabulary = self.vocabulary
+        if text in vocabulary.self_reference:
+            return False  # "这个政策…" is about the document, not the topic
         opener = vocabulary.follow_up_openers.search(text)
+        bare = _WORD_CHARS.findall(text)
         return (any(f.role is not FigureRole.SUBSIDY for f in figures)
                 or bool(opener and opener.start() == 0)
                 or vocabulary.follow_up_closers.ends(text.rstrip("?？.。!！ "))
-                or text in vocabulary.follow_up_pointers)
+                or text in vocabulary.follow_up_pointers
+                # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
+                or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
+
+    def _topic_levels(self, item: str, text: str) -> list[LevelMention]:
+        """A bare level in a follow-up ("那省级的呢") on the topic item's ladder: the levels whose
+        name starts with it."""
+        rule = self.rules[item]
+        if rule.tier_input is None:
+            return []
+        spec = rule.input(rule.tier_input)
+        found = []
+        for word in _LEVEL_WORDS.findall(text):
+            for choice in spec.choices or []:
+                if fold(choice.label.zh).startswith(word) or choice.label.en.lower().startswith(word):
+                    found.append(LevelMention(item=item, input=spec.name, value=choice.value,
+                                              tier=rule.tier_rank(choice.value), position=text.find(word)))
+        return found
 
     def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
         """Equipment and software figures belong to a project item with those parts: a topic
@@ -183,11 +228,14 @@ class Understanding:
         return Asked.AMOUNT in question.asked and question.text in self.vocabulary.own_case
 
     def _names_a_tier_change(self, question: Question) -> bool:
-        """"市级升省级" asks for the tier difference: a calculation even without an amount."""
+        """"市级升省级", "那如果又升为省级呢", "原来是数字化车间，现在是智能工厂": a level reached asks for
+        its amount (the difference to a level held before): a calculation even without an amount."""
         rule = self.rules[question.item] if question.item else None
-        if rule is None or not rule.previous_tier_input or question.text not in self.vocabulary.tier_change:
+        if rule is None or not rule.previous_tier_input:
             return False
-        return len({level.value for level in question.entities.levels if level.item == rule.id}) >= 2
+        levels = [level for level in question.entities.levels if level.item == rule.id]
+        changed = question.text in self.vocabulary.tier_change or any(level.earlier for level in levels)
+        return changed and bool(levels)
 
     def _search_text(self, text: str) -> str:
         """The clauses that carry the question (not the caller's introduction), with the policy's
