@@ -294,3 +294,23 @@ def test_an_amount_question_without_the_figure_asks_for_it(assistant, first, fig
 def test_a_level_reached_is_calculated_as_the_difference_to_the_one_held(assistant, message, amount):
     reply = assistant.reply(None, message, TODAY)
     assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("future_factory_recognition", amount)]
+
+
+def test_a_part_named_before_its_verb_is_that_part(assistant):
+    session = "part-before-verb"
+    assistant.reply(session, "机器换人项目补助怎么算", TODAY)
+    reply = assistant.reply(session, "硬件上花了180万，软件买了40万", TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("machine_replacement", 220000)]
+
+
+def test_two_items_each_with_its_own_figure_are_both_computed(assistant):
+    reply = assistant.reply(None, "今年采购工业机器人用了150万；还有一个机器换人项目总投资300万。各能补多少？", TODAY)
+    assert sorted((c.item, c.amount_yuan) for c in reply.calculations) == [
+        ("machine_replacement", 300000), ("robot_purchase", 150000)]
+
+
+def test_a_level_stated_earlier_is_kept_for_the_next_calculation(assistant):
+    session = "level-kept"
+    assistant.reply(session, "我们被评为市级链主工厂了，能拿多少", TODAY)
+    reply = assistant.reply(session, "之前按智能工厂拿过200万，现在还能拿多少", TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("future_factory_recognition", 3_000_000)]

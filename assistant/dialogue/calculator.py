@@ -48,6 +48,9 @@ class CalculatorDialogue:
         state.pending = None
         if question.item is None:
             return self._ask_which_project(question, state)
+        each = self._each_item_its_figures(question, facts)
+        if each is not None:
+            return each
         outcome = self._start(question, state, question.item, facts)
         if question.unread_figure and isinstance(outcome, NeedsInput):
             # A figure was typed but could not be read ("abc万", "300万-500万"): say so, then ask.
@@ -112,6 +115,13 @@ class CalculatorDialogue:
             return problem
         group = self.overlapping(item)
         inputs = {other: self._read(other, question, facts, state) for other in group}
+        for other in group:
+            # A level stated in an earlier turn still holds ("刚被认定为市级智能工厂" … "之前拿过80万了").
+            tier = self.rules[other].tier_input
+            if tier and tier not in inputs[other] and other in state.levels:
+                inputs[other][tier] = state.levels[other]
+            elif tier and tier in inputs[other]:
+                state.levels[other] = inputs[other][tier]
         # Of items assessed together, lead with one the message gives every input for.
         complete = [other for other in group if _complete(self.rules[other], inputs[other])]
         lead = item if item in complete or not complete else complete[0]
@@ -146,6 +156,28 @@ class CalculatorDialogue:
                 stated[asked.name] = answer_value(asked, question)
         inputs = {**pending.inputs, **{k: v for k, v in stated.items() if v is not None}}
         return self._compute_or_ask(state, rule.id, inputs, question.script)
+
+    def _each_item_its_figures(self, question: Question, facts: dict[str, bool]) -> Calculated | None:
+        """"买机器人花了260万，另外工厂物联网项目投了80万，两项分别能补多少": several items, each named
+        with its own figures in its own clause, each computed from those figures alone."""
+        groups: dict[str, list] = {}
+        for segment in question.segments:
+            figures = [f for f in segment.figures if f in question.input_figures]
+            if segment.items and figures:
+                groups.setdefault(segment.items[0], []).extend(figures)
+        if len(groups) < 2:
+            return None
+        calculations = []
+        for item, figures in groups.items():
+            inputs = slots.read_inputs(self.rules[item], question.text, figures, facts, self.vocabulary)
+            try:
+                if not missing_inputs(item, inputs):
+                    calculations.append(compute(item, inputs))
+            except CalculatorError:
+                return None
+        if len(calculations) < 2:
+            return None
+        return Calculated(tuple(c.item for c in calculations), tuple(calculations))
 
     def _ask_which_project(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         """Equipment and software figures with no project named: they belong to one of the

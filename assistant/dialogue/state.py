@@ -69,6 +69,8 @@ class ConversationState(BaseModel):
     pending: PendingInput | None = None
     # What the enterprise already holds or received, by item id.
     held: dict[str, Held] = Field(default_factory=dict)
+    # The level the enterprise says it is now recognised at, by item id ("刚被认定为市级智能工厂").
+    levels: dict[str, str] = Field(default_factory=dict)
     # Yes/no facts the enterprise stated about itself in this conversation.
     facts: dict[str, bool] = Field(default_factory=dict)
     checkup: CheckupState = Field(default_factory=CheckupState)

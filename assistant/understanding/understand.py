@@ -123,6 +123,11 @@ class Understanding:
             # English labels are cut to a few characters ("uipment cost"): read the last words too.
             named = " ".join([label, *lead.split()[-3:]]) if " " in lead else label
             part = next((name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
+            if part is None:
+                # The label is the last word or two ("设备花了120万" → 花了): the part may stand before it
+                # in the same clause, when only one part is named there.
+                in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
+                part = in_lead[0] if len(in_lead) == 1 else None
             both = vocabulary.both_parts.search(lead)
             # "设备和软件投入中设备200万": a part named after both parts is that part.
             if both and not any(cues.search(lead[both.end():]) for cues in vocabulary.parts.values()):
