@@ -73,7 +73,12 @@ class Tokenizer:
     def callers_words(self, folded: str) -> list[str]:
         """The phrases of the callers'-words list (corpus/vocabulary/callers_words.yaml) in the text."""
         folded = _ENGLISH_PLURAL.sub(_singular, folded)
-        return [phrase for phrase, pattern, _ in self._synonyms.values() if pattern.search(folded)]
+        # A caller's word inside one of the policy's own longer terms is that term ("智造" in 智造工场).
+        own = [(m.start(), m.end()) for term in self.domain_terms if len(term) > 2
+               for m in re.finditer(re.escape(term), folded)]
+        return [phrase for phrase, pattern, _ in self._synonyms.values()
+                if any(not any(a <= m.start() and m.end() <= b and b - a > m.end() - m.start() for a, b in own)
+                       for m in pattern.finditer(folded))]
 
     def tokens(self, text: str) -> list[str]:
         words = self._jieba.cut_for_search(fold(text))
