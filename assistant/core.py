@@ -13,8 +13,9 @@ from datetime import date
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
-from assistant.answering.direct import DOCUMENT_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
+from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corpus
@@ -25,11 +26,11 @@ from assistant.integrations.retriever import PolicyRetriever
 from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
 from assistant.retrieval.embeddings import Embedder
-from assistant.retrieval.hybrid import Hit, HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
-from assistant.understanding.question import Asked, Intent, Question
+from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
@@ -53,7 +54,9 @@ class Assistant:
     builds the real ones, tests pass fakes."""
 
     def __init__(self, *, settings: Settings, documents: tuple[Document, ...], rulebook: RuleBook,
-                 vocabulary: Vocabulary, retriever: HybridRetriever, sessions: SessionStore) -> None:
+                 vocabulary: Vocabulary, retriever: HybridRetriever, sessions: SessionStore,
+                 answerer: AnsweringStrategy | None = None) -> None:
+        """`answerer` answers ASK turns; the extractive one built from these parts by default."""
         self.settings = settings
         self.documents = documents
         self.rulebook = rulebook
@@ -63,9 +66,10 @@ class Assistant:
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
-        self.direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
-                                    Glossary.from_folder(settings.corpus_dir / "vocabulary"))
-        self.closing_location = next((c.location for d in documents for c in d.clauses if c.kind == "closing"), None)
+        direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
+                               Glossary.from_folder(settings.corpus_dir / "vocabulary"))
+        self.answerer: AnsweringStrategy = answerer or ExtractiveAnswerer(
+            retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
         self.clauses_by_location: dict[str, tuple[Clause, str]] = {
             clause.location: (clause, document.meta.title)
             for document in documents for clause in document.clauses}
@@ -124,81 +128,7 @@ class Assistant:
         if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING}:
             return self.calculator.turn(question, state)
         state.pending = None
-        return self.answer(question, state, today)
-
-    def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
-        retrieval = self.retriever.retrieve(question.text, k=self.settings.top_k,
-                                            expanded=question.search_text, places=question.entities.places)
-        foreign = str(retrieval.signals.get("foreign_place", ""))
-        if foreign:
-            return NotStated(foreign_place=foreign)
-        items = list(dict.fromkeys([*([question.item] if question.item else []), *question.entities.items]))
-        if question.follow_up and not items and question.entities.facts:
-            # "如果是小微企业呢" on a clause: the items of that clause whose conditions the facts settle.
-            items = self._items_settled_by(question.entities.facts, state.topic.clause)
-        if items:
-            state.topic.item = items[0]
-        anchor = self._anchor(question, items, state)
-        if anchor:
-            retrieval = self.retriever.promote(retrieval, anchor)
-        if not (retrieval.in_scope or anchor) or not retrieval.hits:
-            meta = self.documents[0].meta
-            return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
-        top = retrieval.hits[0]
-        # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
-        # 智能工厂" names an item's words but asks about the goals.
-        items = [item for item in items if get_rule(item).clause == top.clause.location]
-        direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
-        if direct.unstated and not direct.lines:
-            return NotStated(reasons=tuple(direct.unstated))
-        # An answer resting on a chosen clause cites that clause alone.
-        hits = retrieval.hits[:1] if anchor else retrieval.hits
-        lead = direct.lines + direct.unstated
-        qualifiers = self.understanding.vocabulary.qualifiers
-        tokenizer = self.retriever.tokenizer
-        answered_parts = [] if anchor else self._answer_parts(question)
-        if len(answered_parts) >= 2:
-            # Several questions answered by different clauses: each gets its own quote.
-            texts, citations = [], []
-            for number, (search_text, hit) in enumerate(answered_parts):
-                text, cited = extractive.compose(search_text, [hit], tokenizer, question.script, qualifiers,
-                                                 lead=lead if number == 0 else None)
-                texts.append(text)
-                citations += [c for c in cited if c not in citations]
-            return Answered("\n".join(texts), tuple(citations))
-        text, citations = extractive.compose(question.search_text, hits, tokenizer, question.script, qualifiers,
-                                             lead=lead)
-        return Answered(text, tuple(citations))
-
-    def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
-        """For a message asking several questions, each with the clause that answers it, when
-        they are answered by different clauses."""
-        answered: list[tuple[str, Hit]] = []
-        for search_text in question.parts:
-            found = self.retriever.retrieve(search_text, k=1, expanded=search_text, places=[])
-            if found.in_scope and found.hits and all(found.hits[0].clause != hit.clause for _, hit in answered):
-                answered.append((search_text, found.hits[0]))
-        return answered
-
-    def _items_settled_by(self, facts: dict[str, bool], location: str | None) -> list[str]:
-        return [rule.id for rule in self.rulebook.rules if rule.clause == location
-                and any(rule.input(c.input).profile_field in facts for c in rule.conditions)]
-
-    def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
-        """The clause the answer must rest on, when the question says which: the item's, the
-        topic's for a follow-up, the closing clause (dates, department) for one about the document."""
-        asked = set(question.asked)
-        if asked & set(DOCUMENT_KINDS) and not asked & ITEM_KINDS and not question.entities.items:
-            return self.closing_location
-        # A level named ("And a digital workshop?") points at its item's ladder, unless the question
-        # counts things ("到2025年创建多少家省级平台" is about the goals).
-        levels_of_item = bool(items) and Asked.COUNT not in asked and any(
-            level.item == items[0] for level in question.entities.levels)
-        if items and (asked & ITEM_KINDS or question.follow_up or levels_of_item):
-            return get_rule(items[0]).clause
-        if question.follow_up and state.topic.clause:
-            return state.topic.clause
-        return None
+        return self.answerer.answer(question, state, today)
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
         state.language = question.script

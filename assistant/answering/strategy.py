@@ -1,0 +1,113 @@
+"""Answering strategies: how an ASK turn becomes an answer. The extractive strategy (the
+default) retrieves the clause, decides whether it states what was asked, and writes the direct
+lead and the quote; another strategy (e.g. a language model) implements the same interface."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Protocol
+
+from assistant.answering import extractive
+from assistant.answering.direct import DOCUMENT_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.corpus.documents import Document, DocumentMeta
+from assistant.dialogue.state import ConversationState
+from assistant.outcomes import Answered, NotStated
+from assistant.retrieval.hybrid import Hit, HybridRetriever
+from assistant.understanding.question import Asked, Question
+from assistant.understanding.vocabulary import Vocabulary
+from calculators import RuleBook, get_rule
+
+
+class AnsweringStrategy(Protocol):
+    def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
+        """The answer to an ASK turn; may set `state.topic.item` to the item the answer is about."""
+        ...
+
+
+class ExtractiveAnswerer:
+    def __init__(self, retriever: HybridRetriever, rulebook: RuleBook, vocabulary: Vocabulary,
+                 documents: tuple[Document, ...], direct: DirectAnswers, *, top_k: int) -> None:
+        self.retriever = retriever
+        self.rulebook = rulebook
+        self.vocabulary = vocabulary
+        self.documents = documents
+        self.direct = direct
+        self.top_k = top_k
+        self.closing_location = next((c.location for d in documents for c in d.clauses if c.kind == "closing"), None)
+
+    def meta_for(self, doc_id: str) -> DocumentMeta:
+        return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
+
+    def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
+        retrieval = self.retriever.retrieve(question.text, k=self.top_k,
+                                            expanded=question.search_text, places=question.entities.places)
+        foreign = str(retrieval.signals.get("foreign_place", ""))
+        if foreign:
+            return NotStated(foreign_place=foreign)
+        items = list(dict.fromkeys([*([question.item] if question.item else []), *question.entities.items]))
+        if question.follow_up and not items and question.entities.facts:
+            # "如果是小微企业呢" on a clause: the items of that clause whose conditions the facts settle.
+            items = self._items_settled_by(question.entities.facts, state.topic.clause)
+        if items:
+            state.topic.item = items[0]
+        anchor = self._anchor(question, items, state)
+        if anchor:
+            retrieval = self.retriever.promote(retrieval, anchor)
+        if not (retrieval.in_scope or anchor) or not retrieval.hits:
+            meta = self.documents[0].meta
+            return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
+        top = retrieval.hits[0]
+        # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
+        # 智能工厂" names an item's words but asks about the goals.
+        items = [item for item in items if get_rule(item).clause == top.clause.location]
+        direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
+        if direct.unstated and not direct.lines:
+            return NotStated(reasons=tuple(direct.unstated))
+        # An answer resting on a chosen clause cites that clause alone.
+        hits = retrieval.hits[:1] if anchor else retrieval.hits
+        lead = direct.lines + direct.unstated
+        qualifiers = self.vocabulary.qualifiers
+        tokenizer = self.retriever.tokenizer
+        answered_parts = [] if anchor else self._answer_parts(question)
+        if len(answered_parts) >= 2:
+            # Several questions answered by different clauses: each gets its own quote.
+            texts, citations = [], []
+            for number, (search_text, hit) in enumerate(answered_parts):
+                text, cited = extractive.compose(search_text, [hit], tokenizer, question.script, qualifiers,
+                                                 lead=lead if number == 0 else None)
+                texts.append(text)
+                citations += [c for c in cited if c not in citations]
+            return Answered("\n".join(texts), tuple(citations))
+        text, citations = extractive.compose(question.search_text, hits, tokenizer, question.script, qualifiers,
+                                             lead=lead)
+        return Answered(text, tuple(citations))
+
+    def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
+        """For a message asking several questions, each with the clause that answers it, when
+        they are answered by different clauses."""
+        answered: list[tuple[str, Hit]] = []
+        for search_text in question.parts:
+            found = self.retriever.retrieve(search_text, k=1, expanded=search_text, places=[])
+            if found.in_scope and found.hits and all(found.hits[0].clause != hit.clause for _, hit in answered):
+                answered.append((search_text, found.hits[0]))
+        return answered
+
+    def _items_settled_by(self, facts: dict[str, bool], location: str | None) -> list[str]:
+        return [rule.id for rule in self.rulebook.rules if rule.clause == location
+                and any(rule.input(c.input).profile_field in facts for c in rule.conditions)]
+
+    def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
+        """The clause the answer must rest on, when the question says which: the item's, the
+        topic's for a follow-up, the closing clause (dates, department) for one about the document."""
+        asked = set(question.asked)
+        if asked & set(DOCUMENT_KINDS) and not asked & ITEM_KINDS and not question.entities.items:
+            return self.closing_location
+        # A level named ("And a digital workshop?") points at its item's ladder, unless the question
+        # counts things ("到2025年创建多少家省级平台" is about the goals).
+        levels_of_item = bool(items) and Asked.COUNT not in asked and any(
+            level.item == items[0] for level in question.entities.levels)
+        if items and (asked & ITEM_KINDS or question.follow_up or levels_of_item):
+            return get_rule(items[0]).clause
+        if question.follow_up and state.topic.clause:
+            return state.topic.clause
+        return None
