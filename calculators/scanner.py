@@ -56,8 +56,8 @@ _YEAR_AFTER = re.compile(r"[ \t]*(?:年|的|那)?[ \t]*(?:版|政策|文件|规�
 _YEAR_RANGE_AFTER = re.compile(r"[ \t]*(?:至|到|~|—|–|-)[ \t]*(?:19|20)[0-9]{2}(?![0-9])")
 _MONTHS = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
            r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
-_DATE_BEFORE = re.compile(rf"(?<![a-z])(?:in|by|through|since|year|from|until|till|before|after|during|fy|quarter|q[1-4]|h[12]"
-                          rf"|{_MONTHS})\.?[ \t]+$", re.I)
+_DATE_BEFORE = re.compile(rf"(?<![a-z])(?:in|by|through|since|year|from|until|till|before|after|during|fy|quarter"
+                          rf"|q[1-4]|h[12]|{_MONTHS})\.?[ \t]+$", re.I)
 _DAY_BEFORE = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?,[ \t]*$")  # the year of "November 20, 2021"
 _DAY_AFTER = re.compile(rf"[ \t]+(?:{_MONTHS})(?![a-z])", re.I)
 _DOCUMENT_YEAR_BEFORE = re.compile(r"[〔\[【(][ \t]*(?:19|20)[0-9]{2}[ \t]*[〕\]】)][ \t]*$")
