@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +74,26 @@ class Settings(BaseSettings):
     mask_personal_data: bool = True
     # Empty: <data_dir>/feedback.sqlite3.
     feedback_db: Path | None = None
+
+    # ── Optional language model (assistant/integrations/llm; README "A language model") ──
+    # "none": the extractive answers only, and no model service is ever contacted.
+    llm_provider: Literal["none", "openai", "ollama"] = "none"
+    # An OpenAI-compatible endpoint ("http://127.0.0.1:8000/v1") or Ollama ("http://127.0.0.1:11434").
+    llm_base_url: str = ""
+    llm_model: str = ""
+    # Never logged or shown: SecretStr prints as "**********".
+    llm_api_key: SecretStr = SecretStr("")
+    # The whole model part of one turn (rewrite, tool calls, answer) gets this long; after it
+    # the plain extractive answer is given. Also each HTTP request's timeout.
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
+    # Retries of one request on 429, 5xx and connection errors (OpenAI-compatible client only).
+    llm_max_retries: int = Field(default=1, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _model_named(self) -> Settings:
+        if self.llm_provider != "none" and not self.llm_model.strip():
+            raise ValueError(f"POLICY_ASSISTANT_LLM_PROVIDER={self.llm_provider} needs POLICY_ASSISTANT_LLM_MODEL")
+        return self
 
     @property
     def feedback_db_path(self) -> Path:

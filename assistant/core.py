@@ -22,6 +22,7 @@ from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corp
 from assistant.dialogue.calculator import CalculatorDialogue
 from assistant.dialogue.checkup import Checkup, questionnaire, report_text
 from assistant.dialogue.state import CheckupState, ConversationState
+from assistant.integrations.llm import configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
@@ -87,10 +88,13 @@ class Assistant:
         if report.embedded or report.removed:
             log.info(report.summary())
         dense = ChromaVectors(collection(client, settings, embedder), embedder)
-        return cls(settings=settings, documents=documents, rulebook=load_rulebook(),
-                   vocabulary=vocabulary,
-                   retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
-                   sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds))
+        assistant = cls(settings=settings, documents=documents, rulebook=load_rulebook(),
+                        vocabulary=vocabulary,
+                        retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
+                        sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds))
+        # The extractive answerer, or a language model with it as the fallback (LLM_PROVIDER).
+        assistant.answerer = configured_answerer(settings, assistant)
+        return assistant
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
         return PolicyRetriever(hybrid=self.retriever, k=k or self.settings.top_k)
@@ -163,9 +167,11 @@ class Assistant:
         if isinstance(outcome, NotStated):
             text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
             return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script))
-        return self._with_warnings(Reply(session=session, status=Status.ANSWERED,
-                                         answer=to_script(outcome.text, script),
-                                         citations=list(outcome.citations)), today, script)
+        reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
+                                          answer=to_script(outcome.text, script), citations=list(outcome.citations),
+                                          calculations=[to_contract(c) for c in outcome.calculations]), today, script)
+        said = [to_script(warning, script) for warning in outcome.warnings]
+        return reply.model_copy(update={"warnings": [*reply.warnings, *said]})
 
     def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
         report = outcome.report

@@ -63,6 +63,11 @@ class NotStated:
 class Answered:
     text: str
     citations: tuple[Citation, ...]
+    # Calculations behind the answer, when the strategy ran calculators (a model's tool calls).
+    calculations: tuple[Calculation, ...] = ()
+    # Said beside the answer, in Simplified or English (e.g. that it is the plain answer given
+    # in place of a model's); the validity warnings are added when the Reply is made.
+    warnings: tuple[str, ...] = ()
 
 
 CalculatorOutcome = Calculated | NeedsInput | InputError

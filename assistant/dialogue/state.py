@@ -76,6 +76,9 @@ class ConversationState(BaseModel):
     checkup: CheckupState = Field(default_factory=CheckupState)
     language: Script = Script.SIMPLIFIED
     turns: int = 0
+    # The last few questions asked (Question.text), kept only when a language model answers:
+    # it rewrites a follow-up into a standalone question from them (integrations/llm).
+    recent_questions: list[str] = Field(default_factory=list, max_length=8)
 
     @field_validator("version")
     @classmethod

@@ -48,15 +48,19 @@ def load_cases(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run_batch(cases: list[dict], today: str | None) -> dict[str, list[dict]]:
-    """Every turn of every case through the CLI, one session per case; replies grouped by case."""
+def run_batch(cases: list[dict], today: str | None, log: list[str] | None = None) -> dict[str, list[dict]]:
+    """Every turn of every case through the CLI, one session per case; replies grouped by case.
+    The CLI's log lines (stderr) are added to `log` when one is given."""
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
         for case in cases:
             for turn_no, message in enumerate(case["turns"]):
                 handle.write(json.dumps({"id": f"{case['id']}#{turn_no}", "session": f"eval-{case['id']}",
                                          "message": message}, ensure_ascii=False) + "\n")
     command = [sys.executable, "-m", "assistant.cli"] + (["--today", today] if today else []) + ["batch", handle.name]
-    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    finished = subprocess.run(command, check=True, capture_output=True, text=True)
+    output = finished.stdout
+    if log is not None:
+        log += finished.stderr.splitlines()
     replies: dict[str, list[dict]] = defaultdict(list)
     for line in output.splitlines():
         reply = json.loads(line)
@@ -127,6 +131,27 @@ def print_eval(cases: list[dict], replies: dict[str, list[dict]], source: Path, 
     print(f"  {'all':13} {passed_all:3d}/{total_all:<3d} {passed_all / total_all if total_all else 0:6.1%}")
 
 
+# One log line per ASK turn of a model-configured assistant (integrations/llm/answerer.TURN_LOG).
+_MODEL_TURN = re.compile(r"llm-turn outcome=(\w+)")
+
+
+def model_summary(log: list[str]) -> str:
+    """What the language model did over the run: answers kept, answers the guard replaced, turns
+    it could not answer, questions not sent because the policy does not answer them."""
+    settings = get_settings()
+    counts: dict[str, int] = defaultdict(int)
+    for line in log:
+        match = _MODEL_TURN.search(line)
+        if match:
+            counts[match.group(1)] += 1
+    produced = counts["answered"] + counts["replaced"]
+    rate = counts["replaced"] / produced if produced else 0.0
+    return (f"\nLanguage model ({settings.llm_provider}, {settings.llm_model}): {sum(counts.values())} ASK turns; "
+            f"{counts['answered']} answered by the model, {counts['replaced']} replaced by the guard "
+            f"(replacement rate {rate:.1%} of the model's answers), {counts['unavailable']} unavailable "
+            f"(plain answer), {counts['not_stated']} not sent (the policy does not answer them)")
+
+
 RETRIEVAL_SETS = {
     "blind": REPO_ROOT / "tests" / "data" / "retrieval_blind.yaml",
     "held-out": REPO_ROOT / "tests" / "data" / "retrieval_cases.yaml",
@@ -181,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     cases = load_cases(args.cases)
     eval_cases = load_cases(args.eval_cases) if args.eval_cases.exists() else []
-    replies = run_batch(cases + eval_cases, args.today)
+    batch_log: list[str] = []
+    replies = run_batch(cases + eval_cases, args.today, batch_log)
     totals: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for case in cases:
         for metric, passed in score_case(case, replies[case["id"]]).items():
@@ -197,6 +223,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {metric:13} {hits:3d}/{total:<3d} {hits / total if total else 0:6.1%}")
     if eval_cases:
         print_eval(eval_cases, replies, args.eval_cases, args.verbose)
+    if get_settings().llm_provider != "none":
+        print(model_summary(batch_log))
     for use_synonyms in (True, False):
         print(f"\nRetrieval hit@1 / hit@3, {'with' if use_synonyms else 'WITHOUT'} "
               "corpus/vocabulary/callers_words.yaml (dev: clause_key in the clause; the others: the labelled clause)")

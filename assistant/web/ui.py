@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.contract import Reply, Status
+from assistant.integrations.llm.streaming import reply_stream, streams
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
 from assistant.storage.sessions import new_session_id
 from assistant.understanding.text import Script
@@ -85,8 +86,19 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
             return earlier + [asked, {"role": "assistant", "content": text}]
 
         yield typing("正在查询政策原文…"), "", session, turns, gr.skip()
-        reply = safe_reply(session, question)
-        for prefix in growing_prefixes(reply.answer)[:-1]:
+        reply: Reply | None = None
+        streamed = False
+        if streams(assistant):
+            # A language model writes the answer: its words are shown as they come, then the Reply
+            # replaces them (after the grounding guard: the plain answer and its warning if refused).
+            for update in reply_stream(lambda: safe_reply(session, question)):
+                if isinstance(update, Reply):
+                    reply = update
+                else:
+                    streamed = True
+                    yield typing(md_escape(update) + " ▌"), "", session, turns, gr.skip()
+        reply = reply or safe_reply(session, question)
+        for prefix in [] if streamed else growing_prefixes(reply.answer)[:-1]:
             yield typing(md_escape(prefix) + " ▌"), "", session, turns, gr.skip()
             time.sleep(TYPING_DELAY)
         turns.append({"question": question, "reply": reply.model_dump(mode="json")})
