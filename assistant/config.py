@@ -70,7 +70,8 @@ class Settings(BaseSettings):
     queue_max_size: int = Field(default=64, ge=1)
     # Any request body larger than this is refused with 413 before it is read.
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
-    # Phone and ID-card numbers in feedback are masked before they are stored.
+    # Phone and ID-card numbers are masked in stored feedback and conversation state and in logs
+    # (assistant/storage/masking.py).
     mask_personal_data: bool = True
     # Empty: <data_dir>/feedback.sqlite3.
     feedback_db: Path | None = None

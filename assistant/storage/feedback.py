@@ -3,13 +3,13 @@
 A record holds what is needed to find the weak answer again: the question as typed, the
 reply's status and the clauses it cited, the rating and an optional comment. Nothing
 identifies the person beyond what they typed, and with `mask_personal_data` on, phone and
-ID-card numbers in what they typed are masked before anything is written.
+ID-card numbers in every text field (question, comment, session) are masked before anything is
+written (storage/masking.py).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
 import threading
 import time
@@ -20,16 +20,10 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.contract import Citation, Status
+from assistant.storage.masking import mask_personal_data
 
 Rating = Literal["up", "down"]
 MAX_COMMENT_CHARS = 1000
-
-# Mainland ID card: 17 digits then a digit or X. Digits around it must not continue the run,
-# or a long order number would be half-masked and still readable.
-_ID_CARD = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])\d{2}\d{3}[\dXx](?![0-9A-Za-z])")
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[-\s]?)?1[3-9]\d[-\s]?\d{4}[-\s]?\d{4}(?!\d)")
-# Landlines as Chinese hotlines write them: 0571-63xxxxxx, (0571)6331xxxx, 057163317777.
-_LANDLINE = re.compile(r"(?<!\d)(?:\(0\d{2,3}\)|0\d{2,3}[-\s]?)\d{7,8}(?!\d)")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -43,13 +37,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     comment TEXT
 )
 """
-
-
-def mask_personal_data(text: str) -> str:
-    """Replace ID-card and phone numbers with a label, so stored text cannot reach a person."""
-    text = _ID_CARD.sub("[身份证号]", text)
-    text = _MOBILE.sub("[手机号]", text)
-    return _LANDLINE.sub("[电话]", text)
 
 
 class FeedbackIn(BaseModel):
@@ -90,7 +77,7 @@ class FeedbackStore:
             cursor = db.execute(
                 "INSERT INTO feedback (created, session, question, status, citations, rating, comment) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (time.time(), entry.session, self._clean(entry.question),
+                (time.time(), self._clean(entry.session), self._clean(entry.question),
                  entry.status.value if entry.status else None,
                  json.dumps(cited, ensure_ascii=False), entry.rating, self._clean(entry.comment)),
             )

@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from assistant.dialogue.state import ConversationState
+from assistant.storage.masking import mask_if_enabled
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,6 @@ class SessionStore:
             db.execute(
                 "INSERT INTO sessions (id, state, updated) VALUES (?, ?, ?) "
                 "ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
-                (session_id, state.model_dump_json(), now),
+                (session_id, mask_if_enabled(state.model_dump_json()), now),
             )
             db.execute("DELETE FROM sessions WHERE updated < ?", (now - self.ttl_seconds,))

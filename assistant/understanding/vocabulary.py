@@ -71,6 +71,8 @@ class Refusal(BaseModel):
     name: str
     why: str
     cues: list[Any]
+    # Cues of a question about the rule itself ("骗取补助会受到什么处罚"), which is answered, not refused.
+    unless: list[Any] = []
 
 
 class Vocabulary:
@@ -106,11 +108,12 @@ class Vocabulary:
         self.earlier_level = Cues(labels["earlier_level"])
         self.held_before = Cues(labels["held_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
-        self._refusal_cues = [(r, Cues(r.cues)) for r in self.refusals]
+        self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
         self.home_places = tuple(_read(folder / "places.yaml")["home"])
 
     def refusal(self, folded: str) -> Refusal | None:
-        return next((refusal for refusal, cues in self._refusal_cues if folded in cues), None)
+        return next((refusal for refusal, cues, unless in self._refusal_cues
+                     if folded in cues and folded not in unless), None)
 
 
 def _read(path: Path) -> Any:
