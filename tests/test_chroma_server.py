@@ -50,3 +50,22 @@ def test_index_and_query_through_a_chroma_server(chroma_server, real_settings, t
     hits = assistant.retriever.retrieve("省级工业互联网平台一次性补助", k=1).hits
     assert hits[0].clause.location == "三、专项政策（五）"
     assert not (tmp_path / "data" / "chroma").exists()
+
+
+def test_a_rebuild_through_a_chroma_server_is_followed_by_a_running_reader(chroma_server, real_settings, tmp_path,
+                                                                           monkeypatch):
+    from assistant.retrieval import index_versions
+    from assistant.retrieval.index_versions import current_name, pointer_name
+
+    monkeypatch.setattr(index_versions, "RETIRE_GRACE_SECONDS", 0)
+    remote = Settings(data_dir=tmp_path / "data", embedding_model=real_settings.embedding_model,
+                      chroma_mode="http", chroma_host="127.0.0.1", chroma_port=chroma_server)
+    assistant = Assistant.from_settings(remote)
+    before = assistant.retriever.dense.collection.name
+    update_index(remote, rebuild=True, progress=False)
+    hits = assistant.retriever.retrieve("省级工业互联网平台一次性补助", k=1).hits
+    assert hits[0].clause.location == "三、专项政策（五）"
+    client = chromadb.HttpClient(host="127.0.0.1", port=chroma_server)
+    after = current_name(client, remote)
+    assert after != before and assistant.retriever.dense.collection.name == after
+    assert {c.name for c in client.list_collections()} == {after, pointer_name(remote)}

@@ -1,28 +1,45 @@
 """The dense side: clauses embedded into a Chroma collection, embedded client or server.
 
-Indexing is incremental by content hash: an unchanged clause is never embedded again."""
+Indexing is incremental by content hash: an unchanged clause is never embedded again. A rebuild
+fills a new collection and switches to it (index_versions.py); a serving process follows."""
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import chromadb
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import NotFoundError
 from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.corpus.documents import Clause, Document
 from assistant.retrieval.dense import clause_key
 from assistant.retrieval.embeddings import ChromaPolicyEmbedding, EmbedderContract, LangChainPolicyEmbeddings
+from assistant.retrieval.index_versions import (
+    BUILT_AT,
+    IndexMissing,
+    current_name,
+    new_collection_name,
+    remove_orphan_segments,
+    retire,
+    switch_to,
+)
 
 if TYPE_CHECKING:
     from langchain_chroma import Chroma
 
+log = logging.getLogger(__name__)
+
 EMBED_BATCH = 16
+T = TypeVar("T")
 
 
 @dataclass
@@ -56,25 +73,52 @@ def clause_hash(clause: Clause, embedder: EmbedderContract) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def collection(client: chromadb.ClientAPI, settings: Settings, embedder: EmbedderContract) -> chromadb.Collection:
-    """The clause collection, always with our embedding function (Chroma's default downloads one)."""
-    return client.get_or_create_collection(
-        name=settings.collection,
-        # Chroma types the argument as a function over texts or images; ours embeds texts only.
+def open_collection(client: chromadb.ClientAPI, name: str, embedder: EmbedderContract) -> chromadb.Collection:
+    """A clause collection, always with our embedding function (Chroma's default downloads one)."""
+    # Chroma types the argument as a function over texts or images; ours embeds texts only.
+    return client.get_collection(name, embedding_function=ChromaPolicyEmbedding(embedder))  # type: ignore[arg-type]
+
+
+def _create_collection(client: chromadb.ClientAPI, settings: Settings,
+                       embedder: EmbedderContract) -> chromadb.Collection:
+    return client.create_collection(
+        name=new_collection_name(settings),
         embedding_function=ChromaPolicyEmbedding(embedder),  # type: ignore[arg-type]
-        metadata={"hnsw:space": "cosine"},
+        metadata={"hnsw:space": "cosine", BUILT_AT: time.time()},
     )
 
 
 def build_index(settings: Settings, documents: tuple[Document, ...], embedder: EmbedderContract, *,
                 rebuild: bool = False, progress: bool = True,
                 client: chromadb.ClientAPI | None = None) -> IndexReport:
+    """Updates the current collection in place (only changed clauses are embedded). With
+    `rebuild`, or when there is no index yet, fills a new collection while the current one keeps
+    serving, switches the pointer to it, then deletes the one it replaced (index_versions.py)."""
     started = time.perf_counter()
     client = client or chroma_client(settings)
-    if rebuild and settings.collection in [c.name for c in client.list_collections()]:
-        client.delete_collection(settings.collection)
-    clauses = collection(client, settings, embedder)
+    existing = {c.name for c in client.list_collections()}
+    current = current_name(client, settings)
+    if current is None and settings.collection in existing:
+        current = settings.collection  # an index from before the pointer: adopted as it is
+        switch_to(client, settings, current)
+    if not rebuild and current is not None and current in existing:
+        report = _fill(open_collection(client, current, embedder), documents, embedder, progress)
+    else:
+        clauses = _create_collection(client, settings, embedder)
+        try:
+            report = _fill(clauses, documents, embedder, progress)
+        except BaseException:
+            client.delete_collection(clauses.name)  # a half-built index never becomes current
+            if settings.chroma_mode == "embedded":
+                remove_orphan_segments(settings.chroma_dir)
+            raise
+        retire(client, settings, switch_to(client, settings, clauses.name))
+    report.seconds = time.perf_counter() - started
+    return report
 
+
+def _fill(clauses: chromadb.Collection, documents: tuple[Document, ...], embedder: EmbedderContract,
+          progress: bool) -> IndexReport:
     stored = clauses.get(include=["metadatas"])
     metadatas = stored["metadatas"]
     assert metadatas is not None  # included above
@@ -104,7 +148,7 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
         bar.update(len(batch))
     bar.close()
     return IndexReport(added=len(pending) - updated, updated=updated, removed=len(stale),
-                       unchanged=len(wanted) - len(pending), seconds=time.perf_counter() - started)
+                       unchanged=len(wanted) - len(pending), seconds=0.0)
 
 
 def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
@@ -117,32 +161,74 @@ def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = 
 
 
 class ChromaVectors:
-    """The clause collection as the retriever's dense side."""
+    """The current clause collection as the retriever's dense side. The pointer is read before
+    each query, so a rebuild is followed without a restart; when the collection disappears under
+    a query (a rebuild deleted it) the pointer is read again and the query retried once."""
 
-    def __init__(self, clauses: chromadb.Collection, embedder: EmbedderContract) -> None:
-        self.collection = clauses
+    def __init__(self, client: chromadb.ClientAPI, settings: Settings, embedder: EmbedderContract) -> None:
+        self.client = client
+        self.settings = settings
         self.embedder = embedder
+        self._open: chromadb.Collection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def collection(self) -> chromadb.Collection:
+        """The collection the pointer names now."""
+        name = current_name(self.client, self.settings)
+        if name is None:
+            raise IndexMissing(f"no index in Chroma for {self.settings.collection!r}: run `policy-assistant index`")
+        with self._lock:
+            if self._open is None or self._open.name != name:
+                if self._open is not None:
+                    log.info("dense index: following the switch from %s to %s", self._open.name, name)
+                self._open = open_collection(self.client, name, self.embedder)
+            return self._open
+
+    def _on_current(self, action: Callable[[chromadb.Collection], T]) -> T:
+        first = self.collection
+        try:
+            return action(first)
+        except Exception as exc:
+            with self._lock:
+                self._open = None  # opened again by name: a collection recreated under it has a new id
+            again = self.collection
+            if again.name == first.name and not isinstance(exc, NotFoundError):
+                raise
+            log.warning("dense index: collection %s failed under a query (%s: %s); retrying on %s",
+                        first.name, type(exc).__name__, exc, again.name)
+            return action(again)
+
+    def count(self) -> int:
+        return self._on_current(lambda clauses: clauses.count())
 
     def cosines(self, query: str) -> dict[str, float]:
-        count = self.collection.count()
-        if not count:
-            return {}
-        found = self.collection.query(query_embeddings=[self.embedder.queries([query])[0]],
-                                      n_results=count, include=["metadatas", "distances"])
-        metadatas, distances = found["metadatas"], found["distances"]
-        assert metadatas is not None and distances is not None  # included above
-        return {clause_key(str(meta["doc_id"]), str(meta["clause_id"])): 1.0 - distance
-                for meta, distance in zip(metadatas[0], distances[0], strict=True)}
+        vector = self.embedder.queries([query])[0]
+        return self._on_current(lambda clauses: _cosines(clauses, vector))
+
+
+def _cosines(clauses: chromadb.Collection, vector) -> dict[str, float]:
+    count = clauses.count()
+    if not count:
+        return {}
+    found = clauses.query(query_embeddings=[vector], n_results=count, include=["metadatas", "distances"])
+    metadatas, distances = found["metadatas"], found["distances"]
+    assert metadatas is not None and distances is not None  # included above
+    return {clause_key(str(meta["doc_id"]), str(meta["clause_id"])): 1.0 - distance
+            for meta, distance in zip(metadatas[0], distances[0], strict=True)}
 
 
 def vector_store(settings: Settings, embedder: EmbedderContract,
                  client: chromadb.ClientAPI | None = None) -> Chroma:
-    """The dense side as a LangChain vector store, for the LLM mode and any LangChain user."""
+    """The dense side as a LangChain vector store, for the LLM mode and any LangChain user. It
+    stays on the collection current when it was made; make a new one after a rebuild."""
     # Imported here: the question path queries the collection directly and starts faster without it.
     from langchain_chroma import Chroma
 
     client = client or chroma_client(settings)
-    collection(client, settings, embedder)
-    return Chroma(client=client, collection_name=settings.collection,
+    name = current_name(client, settings)
+    if name is None:
+        raise IndexMissing(f"no index in Chroma for {settings.collection!r}: run `policy-assistant index`")
+    return Chroma(client=client, collection_name=name,
                   embedding_function=LangChainPolicyEmbeddings(embedder),
                   create_collection_if_not_exists=False)

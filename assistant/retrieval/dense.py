@@ -20,6 +20,10 @@ class ClauseVectors(Protocol):
         """Cosine of the question against every indexed clause, by clause key."""
         ...
 
+    def count(self) -> int:
+        """How many clauses are indexed; touching the index is the readiness check."""
+        ...
+
 
 class InMemoryVectors:
     """Every clause embedded at construction and kept as one matrix."""
@@ -28,6 +32,9 @@ class InMemoryVectors:
         self.embedder = embedder
         self.keys = [clause_key(c.doc_id, c.clause_id) for c in clauses]
         self.matrix = embedder.passages([c.search_text for c in clauses]) if clauses else np.zeros((0, 1))
+
+    def count(self) -> int:
+        return len(self.keys)
 
     def cosines(self, query: str) -> dict[str, float]:
         if not self.keys:

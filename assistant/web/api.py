@@ -33,9 +33,12 @@ from assistant.web.guards import (
     install_error_handlers,
     json_safe,
 )
+from assistant.web.readiness import not_ready_message, readiness
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+# A chat error's HTTP status by its code; any other code is 400.
+CHAT_ERROR_STATUS = {"message_too_long": 413, "id_reused": 409}
 
 
 class ChatRequest(BaseModel):
@@ -96,14 +99,25 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
                 "documents": [{"doc_id": d.meta.doc_id, "in_force": d.meta.in_force_on(current_day())}
                               for d in assistant.documents]}
 
-    @api.post("/api/chat", response_model=Reply, dependencies=limited, responses=ERROR_RESPONSES, tags=["chat"])
+    @api.get("/api/ready", tags=["service"],
+             responses={503: ERROR_RESPONSES[503] | {"description": "not ready: error.checks names what failed"}})
+    def ready() -> dict:
+        # Liveness is /api/health; this touches the index and the session store (readiness.py).
+        is_ready, checks = readiness(assistant)
+        if not is_ready:
+            raise ApiError(503, "not_ready", not_ready_message(checks), checks=checks)
+        return {"status": "ready", "checks": checks}
+
+    @api.post("/api/chat", response_model=Reply, dependencies=limited, tags=["chat"],
+              responses={409: ERROR_RESPONSES[400] | {"description": "id_reused: this id was sent with "
+                                                                     "another message"}, **ERROR_RESPONSES})
     def chat(request: ChatRequest) -> Reply:
         with chat_slots:
             reply = assistant.reply(request.session, request.message, current_day(), request_id=request.id)
         if reply.status is Status.ERROR:
             # reply() already judged the message and said why in the user's script.
             code = reply.error_code or "invalid_input"
-            raise ApiError(413 if code == "message_too_long" else 400, code, reply.answer,
+            raise ApiError(CHAT_ERROR_STATUS.get(code, 400), code, reply.answer,
                            reply=reply.model_dump(mode="json"))
         return reply
 
