@@ -12,6 +12,7 @@ from pathlib import Path
 from assistant.config import get_settings, set_offline_environment
 from assistant.contract import Reply, Status
 from assistant.maintenance.model_prep import MARKER
+from assistant.storage.masking import install_log_masking
 from assistant.storage.sessions import new_session_id
 
 
@@ -157,6 +158,7 @@ def run_serve(args: argparse.Namespace, today: date | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    install_log_masking(get_settings().mask_personal_data)  # phone and ID numbers never reach a log
     for chatty in ("sentence_transformers", "httpx", "chromadb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

@@ -161,7 +161,8 @@ class Assistant:
         """The Reply for an outcome, in the user's script; session and id are set by the caller."""
         session = ""
         if isinstance(outcome, Refused):
-            return Reply(session=session, status=Status.REFUSED, answer=to_script(guard.refusal_text(script), script))
+            return Reply(session=session, status=Status.REFUSED,
+                         answer=to_script(guard.refusal_text(script, outcome.rule), script))
         if isinstance(outcome, InputError):
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from assistant.dialogue.state import ConversationState
 from assistant.storage.damage import check, is_damage, set_aside
+from assistant.storage.masking import mask_if_enabled
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -225,7 +226,7 @@ class SessionStore:
                 db.execute(
                     "INSERT INTO sessions (id, state, updated) VALUES (?, ?, ?) "
                     "ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated = excluded.updated",
-                    (session_id, state.model_dump_json(), now),
+                    (session_id, mask_if_enabled(state.model_dump_json()), now),
                 )
                 if reply is not None:
                     db.execute("INSERT OR REPLACE INTO replies VALUES (?, ?, ?, ?, ?)", (session_id, *reply, now))
