@@ -77,6 +77,7 @@ class Assistant:
                                Glossary.from_folder(settings.corpus_dir / "vocabulary"))
         self.answerer: AnsweringStrategy = answerer or ExtractiveAnswerer(
             retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
+        self.all_documents = {d.meta.doc_id for d in documents}
         self.clauses_by_location: dict[str, tuple[Clause, str]] = {
             clause.location: (clause, document.meta.title)
             for document in documents for clause in document.clauses}
@@ -181,7 +182,10 @@ class Assistant:
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):
             text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
-            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script))
+            # Nothing is cited; when the caller asked about this policy (what it does not state),
+            # say whether it is in force. A question about something else gets no policy warning.
+            warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
+            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings)
         reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
                                           answer=to_script(outcome.text, script), citations=list(outcome.citations),
                                           calculations=[to_contract(c) for c in outcome.calculations]), today, script)
@@ -192,7 +196,8 @@ class Assistant:
         report = outcome.report
         if report is None or not (report.items or report.not_eligible):
             ask = to_script(questionnaire(script), script)
-            return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask)
+            return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask,
+                         warnings=self.warnings_for(self.all_documents, today, script))
         assessed = [*report.items, *report.not_eligible]
         calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
         status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE

@@ -59,7 +59,19 @@ def test_quotes_are_the_received_wording(assistant):
 def test_out_of_scope_is_not_found_and_invents_nothing(assistant, question):
     reply = assistant.reply(None, question, TODAY)
     assert reply.status is Status.NOT_FOUND, reply.answer
-    assert not reply.citations and not reply.calculations and not reply.warnings
+    assert not reply.citations and not reply.calculations
+
+
+@pytest.mark.parametrize("question, warned", [
+    ("今天天气怎么样", False),
+    ("What is the capital of France?", False),
+    ("申请补助需要提交哪些材料？", True),
+    ("补助资金要不要交税", True),
+])
+def test_a_policy_question_it_does_not_answer_still_says_the_policy_expired(assistant, question, warned):
+    reply = assistant.reply(None, question, TODAY)
+    assert reply.status is Status.NOT_FOUND
+    assert bool(reply.warnings) is warned
 
 
 @pytest.mark.parametrize("message", ["", "   \n\t", "字" * 2001, None, 42])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from assistant.answering.english import yuan_en
 from assistant.contract import CalculationOut
 from assistant.outcomes import Calculated, InputError, NeedsInput
 from assistant.understanding.text import Script
@@ -35,10 +36,19 @@ def _line(calc: Calculation, script: Script) -> str:
         return (f"{title}: not eligible — {calc.reason}" if english
                 else f"{title}：不符合条件——{calc.reason}")
     capped = (" (the cap applies)" if english else "（已按上限计算）") if calc.cap_applied else ""
+    # A level paid "不超过N万元" is a ceiling the department decides within, not a promise.
+    ceiling = _up_to(calc)
     if english:
-        return (f"{title}: {calc.amount_yuan:,.2f} yuan ({format_yuan(calc.amount_yuan)}){capped}.\n"
+        return (f"{title}: {'up to ' if ceiling else ''}{yuan_en(calc.amount_yuan)}{capped}.\n"
                 f"Formula: {calc.formula}")
-    return f"{title}：可获{format_yuan(calc.amount_yuan)}{capped}。\n计算过程：{calc.formula}"
+    amount = f"{'最高' if ceiling else ''}可获{format_yuan(calc.amount_yuan)}"
+    return f"{title}：{amount}{capped}。\n计算过程：{calc.formula}"
+
+
+def _up_to(calc: Calculation) -> bool:
+    rule = get_rule(calc.item)
+    level = calc.inputs.get(rule.tier_input or "")
+    return bool(rule.tiers and level and any(t.level == level and t.up_to for t in rule.tiers))
 
 
 def needs_input_text(outcome: NeedsInput, script: Script) -> str:

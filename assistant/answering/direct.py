@@ -66,6 +66,8 @@ class DirectAnswers:
         """`clause` is the one the answer rests on, None when no clause answers the question."""
         english = question.script is Script.ENGLISH
         asked = set(question.asked)
+        if any(year > meta.in_force_until.year for year in question.entities.years):
+            asked.add(Asked.VALIDITY)  # "2026年还能申请吗": a year after the policy ends asks whether it holds
         if Asked.STACKING in asked:
             asked.discard(Asked.AMOUNT)  # "两边都能拿吗" asks whether both are paid, not how much
         if asked & {Asked.DEADLINE, Asked.CONTACT}:
@@ -94,7 +96,11 @@ class DirectAnswers:
             named = question.entities.items
             direct.unstated += self._stacking(named, english) if len(named) >= 2 else []
             about_items = about_items and bool(asked & ITEM_KINDS)
-        for item in items[:MAX_ITEMS] if about_items else []:
+        # Further items named get their own sentence only when the question asks about several
+        # ("机器换人和工厂物联网分别补多少"); otherwise a word shared with another item's name
+        # ("市级未来工厂" in a question about new projects) would add an unasked answer.
+        several = len(question.parts) >= 2 or question.text in self.vocabulary.several
+        for item in (items[:MAX_ITEMS] if several else items[:1]) if about_items else []:
             direct.lines += self._item_lines(question, asked, self.rules[item], english)
         if not items and asked & set(FIGURE_KINDS):
             direct.unstated += self._missing_subjects(question, clause, english)
@@ -103,13 +109,14 @@ class DirectAnswers:
     # ── items ──────────────────────────────────────────────────────────────────────────
     def _item_lines(self, question: Question, asked: set[Asked], rule: Rule, english: bool) -> list[str]:
         facts = RuleFacts(rule, english)
-        level = next((m.value for m in reversed(question.entities.levels) if m.item == rule.id and not m.earlier),
-                     None)
+        # Every level asked about ("国家级…奖励多少？省级的呢？"), or the whole ladder.
+        levels: list[str | None] = list(dict.fromkeys(
+            m.value for m in question.entities.levels if m.item == rule.id and not m.earlier)) or [None]
         # The amount's sentence already gives the rate, cap and threshold.
         kinds = [Asked.AMOUNT] if Asked.AMOUNT in asked else [k for k in FIGURE_KINDS if k in asked]
-        lines = [facts.asked(kind.value, level) for kind in kinds]
+        lines = [facts.asked(kind.value, level) for level in levels for kind in kinds]
         if not lines:
-            lines.append(facts.asked(Asked.AMOUNT.value, level))
+            lines += [facts.asked(Asked.AMOUNT.value, level) for level in levels]
         if question.entities.facts:
             lines += facts.conditions(question.entities.facts)
         elif Asked.CONDITION in asked:
@@ -180,7 +187,9 @@ class DirectAnswers:
         document named that is not this one."""
         earlier = any(year < meta.issued.year for year in question.entities.years)
         others = [p for p in question.entities.other_policies if meta.title not in p and meta.short_title not in p]
-        return (earlier or bool(others) or Asked.OTHER_POLICY in question.asked) and Asked.REPEAL not in question.asked
+        # A successor ("有没有新的政策替代它") is another policy even when the question says "替代".
+        other = (earlier or bool(others)) and Asked.REPEAL not in question.asked
+        return Asked.OTHER_POLICY in question.asked or other
 
     @staticmethod
     def _other_version_text(meta: DocumentMeta, english: bool) -> str:

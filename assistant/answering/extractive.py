@@ -104,9 +104,8 @@ def validity_warning(meta: DocumentMeta, today: date, script: Script) -> str | N
     start, end = meta.in_force_from, meta.in_force_until
     if script is Script.ENGLISH:
         state = "has expired" if today > end else "is not yet in force"
-        return (f"This policy was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d} and {state} on "
-                f"{today:%Y-%m-%d}; please confirm the current policy with {meta.department} "
-                f"({meta.department_full}).")
+        return (f"This policy was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}; as of {today:%Y-%m-%d} it "
+                f"{state}. Please confirm the current policy with {meta.department} ({meta.department_full}).")
     state = "已过期" if today > end else "尚未施行"
     return (f"本政策有效期为{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日，"
             f"截至{today.year}年{today.month}月{today.day}日{state}，请向{meta.department}"

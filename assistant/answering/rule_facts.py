@@ -16,6 +16,15 @@ SCOPE_EN = {Scope.per_project: "per project", Scope.per_enterprise: "per enterpr
             Scope.once_per_enterprise: "once per enterprise"}
 
 
+# How often a fixed amount is paid, by its scope.
+FIXED_SCOPE_ZH = {Scope.per_project: "每个项目", Scope.per_enterprise: "每家企业",
+                  Scope.per_enterprise_per_year: "单个企业每年限1次，每次",
+                  Scope.once_per_enterprise: "单个企业限1次，"}
+FIXED_SCOPE_EN = {Scope.per_project: "per project", Scope.per_enterprise: "per enterprise",
+                  Scope.per_enterprise_per_year: "each time, once a year per enterprise",
+                  Scope.once_per_enterprise: "once per enterprise"}
+
+
 class RuleFacts:
     """Sentences about one rule in one language ("zh" or "en")."""
 
@@ -87,8 +96,6 @@ class RuleFacts:
         if rule.deduction_input:
             found.append("the amount includes the provincial and city money (含省市补助)"
                          if english else "金额含省市补助")
-        if rule.calculation == "fixed" and rule.cap_scope:
-            found.append(SCOPE_EN[rule.cap_scope] if english else SCOPE_ZH[rule.cap_scope])
         return found
 
     def conditions(self, stated: dict[str, bool]) -> list[str]:
@@ -121,8 +128,9 @@ class RuleFacts:
         if rule.calculation != "no_figure":
             return None
         if self.english:
-            return f"{self.title}: the policy provides this support but sets no rate or amount for it."
-        return f"{self.title}：政策给予支持，但没有规定具体的比例或金额（{rule.explanation}）。"
+            return f"{self.title}: the policy provides this support but sets no amount of its own for it."
+        # The explanation in rules.yaml says what the clause does and does not set.
+        return f"{self.title}：{rule.explanation}。"
 
     def summary(self) -> str:
         """Everything the rule pays, in one sentence."""
@@ -130,6 +138,11 @@ class RuleFacts:
             return self.no_figure() or ""
         if self.rule.calculation == "fixed" and self.rule.amount_yuan is not None:
             pieces = [self._money(self.rule.amount_yuan)]
+            scope = self.rule.cap_scope
+            if scope is not None:
+                # "单个企业每年只享受1次": a fixed amount's scope is how often it is paid.
+                pieces = [f"{pieces[0]} {FIXED_SCOPE_EN[scope]}" if self.english
+                          else f"{FIXED_SCOPE_ZH[scope]}{pieces[0]}"]
         else:
             pieces = [p for p in (self.threshold(), self.rate(), self.cap(), self.tiers()) if p]
         pieces += self.qualifiers()

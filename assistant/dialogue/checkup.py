@@ -34,10 +34,16 @@ class Checkup:
         """Profile fields the message states, clause by clause, so each amount stays with its item."""
         facts: dict[str, Any] = {}
         general = self.vocabulary.general_facts
+        current: str | None = None
         for segment in question.segments:
-            if segment.items:
-                rule = self.rules[segment.items[0]]
-                figures = [f for f in segment.figures if f in question.input_figures]
+            # "上了一条自动化产线，设备180万，软件40万": clauses with figures and no item of their own
+            # belong to the item named just before.
+            item = segment.items[0] if segment.items else (current if segment.figures else None)
+            current = item or current
+            if item:
+                rule = self.rules[item]
+                # A bare number ("…，0") is no amount in a description of the enterprise.
+                figures = [f for f in segment.figures if f in question.input_figures and not f.unit_missing]
                 for name, value in slots.read_inputs(rule, segment.text, figures, segment.facts,
                                                      self.vocabulary).items():
                     field = rule.input(name).profile_field
@@ -48,6 +54,21 @@ class Checkup:
             facts.update({k: v for k, v in segment.facts.items() if k in general})
         return facts
 
+    def nothing_received(self, profile: dict[str, Any]) -> dict[str, Any]:
+        """"没有拿过": for the items the profile concerns, nothing received and no level paid before."""
+        settled: dict[str, Any] = {}
+        for rule in self.rules.values():
+            earlier = {rule.deduction_input, rule.cap_consumed_by, rule.previous_tier_input} - {None}
+            fields = {spec.name: spec.profile_field for spec in rule.inputs if spec.profile_field}
+            concerned = any(field in profile and name not in earlier and field not in self.vocabulary.general_facts
+                            for name, field in fields.items())
+            if concerned:
+                for name in earlier:
+                    field = fields.get(str(name))
+                    if field in PROFILE_FIELDS and field not in profile:
+                        settled[field] = "none" if name == rule.previous_tier_input else "0"
+        return settled
+
     def turn(self, question: Question, state: ConversationState) -> CheckupReport | InputError:
         """A CHECKUP turn: start the check-up or add to it, then assess everything known."""
         facts = self.profile_facts(question)
@@ -57,6 +78,8 @@ class Checkup:
             state.checkup.profile = facts
         else:
             state.checkup.profile.update(facts)
+        if question.text in self.vocabulary.nothing_received:
+            state.checkup.profile.update(self.nothing_received(state.checkup.profile))
         profile = state.checkup.profile
         try:
             return CheckupReport(report=check_eligibility(profile) if profile else None)

@@ -6,6 +6,7 @@ what is not found stays missing."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -38,12 +39,25 @@ def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, st
         if not named:
             continue
         if spec.name == rule.tier_input and rule.previous_tier_input and len(named) >= 2:
+            def before(position: int, reach: int) -> str:
+                # The words since the previous clause break: "…，现在又被认定为" belongs to its own level.
+                return re.split(r"[，,。；;]", text[max(0, position - reach):position])[-1].rstrip()
+
             earlier_marked = [value for position, value in named
-                              if vocabulary.earlier_level.ends(text[max(0, position - EARLIER_REACH):position])]
-            # One level marked as held before ("原来是数字化车间") is the earlier one; otherwise, as
-            # in "市级升省级" or with both marked ("已经是智能工厂了，原来是数字化车间"), the lower one.
+                              if vocabulary.earlier_level.ends(before(position, EARLIER_REACH))
+                              or vocabulary.held_before.ends(before(position, HELD_REACH))]
+            now_marked = [value for position, value in named
+                          if before(position, HELD_REACH) in vocabulary.tier_change]
+            # A level marked as held before ("之前被认定为智能工厂") is the earlier one, or the one not
+            # marked as now ("现在又被认定为数字化车间"); with neither, as in "市级升省级", the lower one.
             lowest = min((value for _, value in named), key=rule.tier_rank)
-            earlier = earlier_marked[0] if len(earlier_marked) == 1 else lowest
+            others = [value for _, value in named if value not in now_marked]
+            if len(earlier_marked) == 1:
+                earlier = earlier_marked[0]
+            elif len(now_marked) == 1 and len(others) == 1:
+                earlier = others[0]
+            else:
+                earlier = lowest
             values[rule.previous_tier_input] = earlier
             values[spec.name] = next(value for _, value in named if value != earlier)
         elif (spec.name == rule.tier_input and rule.previous_tier_input
@@ -105,4 +119,8 @@ def read_inputs(rule: Rule, text: str, figures: list[Figure], facts: dict[str, b
         return vocabulary.other_government.search(clause) is not None
 
     inputs.update(money_inputs(rule, figures, after_tier, paid_by_government, fill))
+    for part in rule.base.parts if rule.base else []:
+        # "没有软件投入", "只有设备": the part the caller says there is none of is 0.
+        if part not in inputs and part in vocabulary.absent_parts and text in vocabulary.absent_parts[part]:
+            inputs[part] = Decimal(0)
     return inputs

@@ -136,4 +136,5 @@ class Question(BaseModel):
         """Figures that can be calculator inputs: not a figure of the subsidy, not a bare
         number among others."""
         usable = [f for f in self.figures if f.role is not FigureRole.SUBSIDY]
-        return [f for f in usable if not f.unit_missing or len(self.figures) == 1]
+        # A bare 0 for a part ("软件是0") needs no unit: zero yuan is zero of anything.
+        return [f for f in usable if not f.unit_missing or len(self.figures) == 1 or (f.part and f.value_yuan == 0)]

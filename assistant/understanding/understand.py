@@ -201,6 +201,8 @@ class Understanding:
         if question.refusal:
             return Intent.REFUSE
         text = question.text
+        if Asked.STACKING in question.asked and len(question.entities.items) >= 2:
+            return Intent.ASK  # "300万的机器人补助跟机器换人补助可以叠加吗" asks whether, not how much
         if state.checkup.active and self._states_profile(question):
             return Intent.CHECKUP
         if not state.checkup.active and text in self.vocabulary.checkup:
@@ -217,7 +219,11 @@ class Understanding:
         return Intent.ASK
 
     def _states_profile(self, question: Question) -> bool:
-        return any(segment.items or segment.facts for segment in question.segments)
+        """In a check-up: a message describing the enterprise, saying it received nothing before,
+        or asking for the total again ("总共能拿多少")."""
+        return (any(segment.items or segment.facts for segment in question.segments)
+                or question.text in self.vocabulary.nothing_received
+                or (Asked.AMOUNT in question.asked and not question.entities.items))
 
     def _answers(self, pending, question: Question) -> bool:
         if pending.kind == "item":

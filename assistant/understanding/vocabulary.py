@@ -94,14 +94,17 @@ class Vocabulary:
         self.evidence = {kind: Cues(words) for kind, words in cues["evidence"].items()}
         self.generic_terms = frozenset(cues["generic_terms"])
         self.qualifiers = Cues(cues["qualifiers"])
+        self.several = Cues(cues["several"])
         self.facts = {name: Cues(words) for name, words in facts["enterprise_facts"].items()}
         self.general_facts = frozenset(facts["general_facts"])
+        self.nothing_received = Cues(facts["nothing_received"])
         self.negation = Cues(facts["negations"])
         labels = facts["figure_labels"]
         self.received = Cues(labels["received"])
         copulas = [""] + list(labels["subsidy_figure_copulas"])
         self.subsidy_figure = Cues([[labels["subsidy_figure"], copulas]])
         self.parts = {name: Cues(words) for name, words in labels["parts"].items()}
+        self.absent_parts = {name: Cues(words) for name, words in labels["absent_parts"].items()}
         self.both_parts = Cues(labels["both_parts"])
         self.total = Cues(labels["total"])
         self.other_government = Cues(labels["other_government"])
