@@ -18,7 +18,8 @@ def test_a_lower_level_after_a_higher_one_pays_nothing_more(assistant):
     assert reply.status is Status.NOT_ELIGIBLE and amounts(reply) == [("future_factory_recognition", 0)]
 
 
-@pytest.mark.parametrize("question", ["这个补贴今年还能申请吗？现在已经2026年了", "Can we still apply for the robot subsidy?"])
+@pytest.mark.parametrize("question", ["这个补贴今年还能申请吗？现在已经2026年了",
+                                      "Can we still apply for the robot subsidy?"])
 def test_can_we_still_apply_is_answered_from_the_dates(assistant, question):
     reply = assistant.reply(None, question, TODAY)
     assert reply.status is Status.ANSWERED
@@ -45,7 +46,8 @@ def test_a_checkup_keeps_what_callers_say_in_their_own_order(assistant):
     assert total.status is Status.CALCULATED and "合计" in total.answer
 
 
-@pytest.mark.parametrize("message", ["工厂物联网项目，设备80万，软件是0，能补多少", "工厂物联网项目设备80万，没有软件，补多少"])
+@pytest.mark.parametrize("message", ["工厂物联网项目，设备80万，软件是0，能补多少",
+                                     "工厂物联网项目设备80万，没有软件，补多少"])
 def test_a_part_said_to_be_zero_is_zero(assistant, message):
     assert amounts(assistant.reply(None, message, TODAY)) == [("factory_iot", 120000)]
 
