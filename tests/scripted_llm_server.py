@@ -13,7 +13,9 @@ When the script is empty, `default` answers (an error 500 unless set)."""
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,3 +144,53 @@ def system_prompt(request: dict) -> str:
 
 def tool_names(request: dict) -> list[str]:
     return [tool["function"]["name"] for tool in request.get("tools", [])]
+
+
+# ── By hand: `python -m tests.scripted_llm_server --mode grounded` ──────────────────────────
+_LOCATED = re.compile(r"【([^】]+)】([^【]+)")
+
+
+def demo_step(mode: str) -> Callable[[dict], dict[str, Any]]:
+    """A model for trying the assistant by hand, whatever is asked: it searches with the user's
+    question, then answers per `mode` — `grounded` quotes the first clause found with its location,
+    `invented` adds an amount no clause states, `quote` an invented quotation, `canary` repeats
+    its instructions' canary; `hang`, `500` and `429` fail as their names say."""
+    failures = {"hang": {"hang": 600}, "500": {"status": 500}, "429": {"status": 429}}
+
+    def step(request: dict) -> dict[str, Any]:
+        if mode in failures:
+            return failures[mode]
+        messages = request.get("messages", [])
+        if not request.get("tools"):  # the follow-up rewrite: keep the message as it is
+            return {"content": str(messages[-1]["content"]).rsplit("最新消息：", 1)[-1]}
+        results = [m for m in messages if m.get("role") == "tool"]
+        if not results:
+            return {"tool_calls": [("policy_search", {"query": str(messages[-1]["content"]).rsplit("：", 1)[-1]})]}
+        found = _LOCATED.search(str(results[-1]["content"]))
+        location, text = (found.group(1), found.group(2).strip()) if found else ("", "")
+        sentence = re.split(r"(?<=[。；])", text)[0]
+        answer = f"根据{location}：「{sentence}」"
+        extra = {"invented": "单个企业最高可获130万元。", "quote": "另规定「所有企业均可获得全额资助」。",
+                 "canary": system_prompt(request).strip().splitlines()[-1]}
+        return {"content": answer + extra.get(mode, ""), "pace": 0.03}
+
+    return step
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m tests.scripted_llm_server")
+    parser.add_argument("--mode", default="grounded",
+                        choices=["grounded", "invented", "quote", "canary", "hang", "500", "429"])
+    args = parser.parse_args(argv)
+    server = ScriptedLLMServer()
+    server.default = demo_step(args.mode)
+    server.start()
+    print(f"scripted model ({args.mode}) at {server.url}; Ctrl-C stops it", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

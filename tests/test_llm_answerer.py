@@ -191,3 +191,42 @@ def test_settings_need_a_model_name_and_never_show_the_key(monkeypatch):
     settings = Settings()
     assert settings.llm_api_key == SecretStr("sk-very-secret")
     assert "sk-very-secret" not in repr(settings) and "sk-very-secret" not in str(settings.model_dump())
+
+
+def test_eval_reports_what_the_model_did(monkeypatch):
+    from assistant.config import get_settings
+    from assistant.maintenance.evaluate import model_summary
+
+    monkeypatch.setenv("POLICY_ASSISTANT_LLM_PROVIDER", "openai")
+    monkeypatch.setenv("POLICY_ASSISTANT_LLM_MODEL", "qwen-plus")
+    get_settings.cache_clear()
+    try:
+        log = ["INFO assistant.integrations.llm.answerer: llm-turn outcome=answered"] * 3 + [
+            "INFO assistant.integrations.llm.answerer: llm-turn outcome=replaced",
+            "INFO assistant.integrations.llm.answerer: llm-turn outcome=unavailable", "INFO httpx: POST …"]
+        line = model_summary(log)
+    finally:
+        get_settings.cache_clear()
+    assert "(openai, qwen-plus): 5 ASK turns" in line
+    assert "3 answered by the model, 1 replaced by the guard (replacement rate 25.0%" in line
+
+
+def test_the_factory_builds_either_client_without_contacting_it(settings):
+    from langchain_ollama import ChatOllama
+    from langchain_openai import ChatOpenAI
+
+    from assistant.integrations.llm.models import chat_model
+
+    openai = chat_model(settings.model_copy(update={
+        "llm_provider": "openai", "llm_model": "qwen-plus", "llm_base_url": "http://127.0.0.1:9/v1",
+        "llm_api_key": SecretStr("sk-x"), "llm_timeout_seconds": 7.0, "llm_max_retries": 2}))
+    assert isinstance(openai, ChatOpenAI)
+    assert (openai.model_name, openai.openai_api_base, openai.request_timeout, openai.max_retries) == (
+        "qwen-plus", "http://127.0.0.1:9/v1", 7.0, 2)
+    assert "sk-x" not in repr(openai)
+    ollama = chat_model(settings.model_copy(update={
+        "llm_provider": "ollama", "llm_model": "qwen2.5:7b", "llm_base_url": "http://127.0.0.1:9"}))
+    assert isinstance(ollama, ChatOllama) and ollama.base_url == "http://127.0.0.1:9"
+    assert ollama.client_kwargs == {"timeout": settings.llm_timeout_seconds}
+    with pytest.raises(ValueError):
+        chat_model(settings)

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import unicodedata
+import uuid
 from collections import defaultdict
 from collections.abc import Callable
 from pathlib import Path
@@ -51,10 +52,13 @@ def load_cases(path: Path) -> list[dict]:
 def run_batch(cases: list[dict], today: str | None, log: list[str] | None = None) -> dict[str, list[dict]]:
     """Every turn of every case through the CLI, one session per case; replies grouped by case.
     The CLI's log lines (stderr) are added to `log` when one is given."""
+    # Sessions of their own per run: a stored session with the same request id would replay its
+    # earlier reply (idempotent retries) instead of answering again.
+    run_tag = uuid.uuid4().hex[:8]
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False, encoding="utf-8") as handle:
         for case in cases:
             for turn_no, message in enumerate(case["turns"]):
-                handle.write(json.dumps({"id": f"{case['id']}#{turn_no}", "session": f"eval-{case['id']}",
+                handle.write(json.dumps({"id": f"{case['id']}#{turn_no}", "session": f"eval-{run_tag}-{case['id']}",
                                          "message": message}, ensure_ascii=False) + "\n")
     command = [sys.executable, "-m", "assistant.cli"] + (["--today", today] if today else []) + ["batch", handle.name]
     finished = subprocess.run(command, check=True, capture_output=True, text=True)
