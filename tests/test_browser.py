@@ -26,6 +26,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 # Long enough for a cold answer on a slow CI machine, short enough that a hang fails the run.
 STEP_TIMEOUT_MS = 45_000
+# Every document reports what its Content-Security-Policy blocked, so a test fails when the policy
+# (assistant/web/headers.py) stops the app from working, not only when a step times out.
+REPORT_CSP = ("document.addEventListener('securitypolicyviolation', e => console.error("
+              "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));")
+# Typed into the chat and /embed: a bare URL, display math and an HTML tag, which must all show as typed.
+TYPED_MARKUP = "看看 https://example.com 和 $$x^2$$ 以及 <b>x</b>"
 
 # The whole app as a person sees it: the real model behind it, and a browser.
 pytestmark = pytest.mark.slow
@@ -71,12 +77,23 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
+def csp_violations() -> list[str]:
+    """What the pages' Content-Security-Policy blocked during the test; the page fixture fails
+    the test when anything was, unless the test expected it and emptied the list."""
+    return []
+
+
+@pytest.fixture
+def page(browser, csp_violations):
     context = browser.new_context(viewport={"width": 1400, "height": 950}, locale="zh-CN")
+    context.add_init_script(REPORT_CSP)
     opened = context.new_page()
     opened.set_default_timeout(STEP_TIMEOUT_MS)
+    opened.on("console", lambda message: csp_violations.append(message.text)
+              if "Content Security Policy" in message.text or "CSP violation" in message.text else None)
     yield opened
     context.close()
+    assert not csp_violations, csp_violations
 
 
 def ask(page: Page, question: str) -> None:
@@ -228,3 +245,47 @@ def test_web_component_on_another_origin(page, live, portal_port):
     finally:
         portal.shutdown()
         portal.server_close()
+
+
+def test_typed_markup_shows_as_typed_in_the_chat_and_embed(page, live):
+    page.goto(live.url)
+    ask(page, TYPED_MARKUP)
+    expect(page.locator("#chatbot .bot-row").last.locator(".disclaimer")).to_be_visible()
+    shown = page.locator("#chatbot .user-row").last
+    expect(shown).to_have_text(TYPED_MARKUP)
+    expect(shown.locator("a")).to_have_count(0)  # no autolink
+    expect(shown.locator(".katex, math")).to_have_count(0)  # no math
+    expect(shown.locator("b, strong")).to_have_count(0)  # no HTML
+    shoot(page, "12-typed-markup.png")
+
+    page.goto(f"{live.url}/embed")
+    page.locator("#message").fill(TYPED_MARKUP)
+    page.locator("#send").click()
+    expect(page.locator(".msg.bot")).to_have_count(1)
+    typed = page.locator(".msg.user").last
+    expect(typed).to_have_text(TYPED_MARKUP)
+    expect(typed.locator("a, b, .katex")).to_have_count(0)
+
+
+def test_only_a_listed_portal_may_frame_the_embed_page(page, live, portal_port, csp_violations):
+    PortalPage.body = (
+        '<!doctype html><html><head><meta charset="utf-8"><title>门户</title></head><body>'
+        f'<iframe id="assistant" src="{live.url}/embed" onload="this.dataset.loaded = 1" '
+        'style="width: 420px; height: 640px"></iframe></body></html>'
+    ).encode()
+    unlisted_port = free_port()
+    portals = [ThreadingHTTPServer(("127.0.0.1", port), PortalPage) for port in (portal_port, unlisted_port)]
+    for portal in portals:
+        threading.Thread(target=portal.serve_forever, daemon=True).start()
+    try:
+        page.goto(f"http://127.0.0.1:{portal_port}/")
+        expect(page.frame_locator("#assistant").locator("#message")).to_be_visible()
+        page.goto(f"http://127.0.0.1:{unlisted_port}/")
+        page.wait_for_function("document.getElementById('assistant').dataset.loaded === '1'")
+        expect(page.frame_locator("#assistant").locator("#message")).to_have_count(0)
+        assert any("frame-ancestors" in text for text in csp_violations), csp_violations
+        csp_violations.clear()  # the one violation this test is about
+    finally:
+        for portal in portals:
+            portal.shutdown()
+            portal.server_close()

@@ -22,6 +22,7 @@ from assistant.answering.calculations import to_contract
 from assistant.config import REPO_ROOT, Settings
 from assistant.contract import CalculationOut, Reply, Status
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
+from assistant.web.bodies import ErrorBarrier, JsonBodyGuard
 from assistant.web.forms import FormError, items_catalog, read_inputs, read_profile
 from assistant.web.guards import (
     ERROR_RESPONSES,
@@ -33,10 +34,14 @@ from assistant.web.guards import (
     install_error_handlers,
     json_safe,
 )
+from assistant.web.headers import SecurityHeaders, inline_script_hashes
 from assistant.web.readiness import not_ready_message, readiness
+from assistant.web.uploads import NoUploads, prepare_gradio_temp_dir
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).with_name("static")
+# The pages served from STATIC: no framework, so their scripts need no eval (headers.py).
+OWN_PAGES = ("/docs", "/embed")
 # A chat error's HTTP status by its code; any other code is 400.
 CHAT_ERROR_STATUS = {"message_too_long": 413, "id_reused": 409}
 
@@ -86,10 +91,18 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
                   description="Answers and subsidy calculations from the Fuyang “Future Factory” policy, "
                               "with citations. Reply shape: see CONTRACT.md.")
     install_error_handlers(api)
+    # Innermost: an unexpected error is a 500 in the error shape and the connection stays open.
+    api.add_middleware(ErrorBarrier)
+    # Inside CORS, so a portal can read why its body was refused (bodies.py).
+    api.add_middleware(JsonBodyGuard, max_bytes=settings.max_request_bytes)
     # Always configured, even with no origins: then Gradio leaves CORS to this policy too.
     api.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
                        allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
     api.add_middleware(GuardMiddleware, max_bytes=settings.max_request_bytes)
+    api.add_middleware(NoUploads)
+    # Outermost, so every response carries them, refusals included (headers.py).
+    api.add_middleware(SecurityHeaders, origins=list(settings.cors_origins),
+                       script_hashes=inline_script_hashes(head_html()), no_eval_paths=OWN_PAGES)
 
     limited = [Depends(rate_limited)]
 
@@ -180,6 +193,7 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
         return FileResponse(Path(gr.__file__).parent / "templates" / "frontend" / "gradio.js",
                             media_type="text/javascript")
 
+    prepare_gradio_temp_dir(settings.data_dir)  # before the Blocks are built: they read it
     ui = build_ui(assistant, current_day, feedback)
     ui.queue(default_concurrency_limit=settings.ui_concurrency_limit, max_size=settings.queue_max_size)
     private = [str(p) for p in (settings.data_dir, settings.cache_dir, settings.corpus_dir, REPO_ROOT)]

@@ -24,13 +24,20 @@ DISCLAIMER = "AI生成，仅供参考，以正式文件为准"
 # title is a mouthful, and the phone script names the clause on its own line anyway.
 _LEAD_SOURCE = re.compile(r"^(?:根据|根據)《[^》]+》[^：:]*[：:]\s*")
 _ITEM_MARK = re.compile(r"^[(（][一二三四五六七八九十]+[)）]")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
+# Characters that start Markdown markup, HTML, character references or math ($$…$$ for KaTeX),
+# and what GitHub-flavoured Markdown links with no markup at all (a scheme's "://", "www." and an
+# e-mail's "@"): each gets a backslash, which shows the character and ends its meaning.
+_ESCAPED = re.compile(r"[\\`*_{}\[\]<>#|~$&@]|:(?=//)|(?<=www)\.", re.IGNORECASE)
+# A line that would open a list, a rule or a heading: "- ", "+ ", "= ", "1. ", "1) ".
+_LINE_MARKER = re.compile(r"(?m)^(\s*)(?:([-+=])|(\d+)([.)]))")
 
 
 def md_escape(text: str) -> str:
-    """Policy text as literal text inside Markdown (a leading "--" must not become a rule)."""
-    escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return re.sub(r"(?m)^(\s*)([-+=]|\d+\.)", r"\1\\\2", escaped)
+    """Any text (the user's, or the policy's) as literal text inside Markdown: no markup, no
+    HTML, no math, no links, and a leading "--" does not become a rule."""
+    escaped = _ESCAPED.sub(r"\\\g<0>", text)
+    return _LINE_MARKER.sub(lambda m: m.group(1) + (f"\\{m.group(2)}" if m.group(2) else
+                                                    f"{m.group(3)}\\{m.group(4)}"), escaped)
 
 
 def clause_anchor(doc_id: str, clause_id: str) -> str:
@@ -184,6 +191,15 @@ def compact_markdown(reply: Reply, index: ClauseIndex) -> str:
 
 def warning_html(warning: str) -> str:
     return f'<div class="warning">⚠ <b>请注意：</b>{html.escape(warning)}</div>'
+
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: object) -> str:
+    """What a client sent as text, as text that can be stored and sent back: anything else is
+    "", and a lone surrogate (which no encoder can write) is the replacement character."""
+    return _LONE_SURROGATE.sub("\ufffd", value) if isinstance(value, str) else ""
 
 
 def question_markdown(question: str, limit: int = 300) -> str:

@@ -8,6 +8,7 @@ adds the field's label to what cannot be read, and reads a choice by its label.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -33,6 +34,9 @@ BOOL_CHOICES = [YES, NO, UNKNOWN]
 GENERAL_SECTION = "企业基本情况"
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class FormError(ValueError):
     """A value a person typed that cannot be read; the message is Chinese, for them."""
 
@@ -56,6 +60,10 @@ def read_yes(value: Any) -> bool | None:
 
 
 def _read(kind: str, label: str, value: Any) -> Any:
+    """One value by its field's kind. Money and yes/no go to their readers as sent (a list is
+    refused there, never read as the text "[1]"); a choice is one value, never a list or an object."""
+    if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        raise FormError(f"{label}：含有无效字符")
     try:
         if kind == "money":
             return read_money(value)
@@ -63,6 +71,8 @@ def _read(kind: str, label: str, value: Any) -> Any:
             return read_yes(value)
     except FormError as exc:
         raise FormError(f"{label}：{exc}") from exc
+    if isinstance(value, (list, dict)):
+        raise FormError(f"{label}：应填写一个选项，收到的是{'列表' if isinstance(value, list) else '对象'}")
     return None if is_unknown(value) else value
 
 

@@ -88,7 +88,10 @@ def calculator_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> Non
 
     item.change(show_item, item, groups, api_visibility="private", queue=False)
     # Portals use POST /api/calculate; this endpoint serves the tab and stays out of the API page.
-    button.click(calculate, [item, *components], result, api_name="calculate", api_visibility="undocumented")
+    # preprocess=False: the values arrive as sent, so the readers refuse a list as POST /api/calculate
+    # does, where a Textbox would have passed on its str() (str(["1"]) was read as 1 yuan).
+    button.click(calculate, [item, *components], result, api_name="calculate", api_visibility="undocumented",
+                 preprocess=False)
 
 
 def _profile_component(field: ProfileField) -> gr.components.Component:
@@ -132,7 +135,8 @@ def eligibility_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> No
             return message_html("体检时出现系统错误，请稍后再试。")
         return eligibility_html(result, index, warnings())
 
-    button.click(run_check, components, report, api_name="eligibility", api_visibility="undocumented")
+    button.click(run_check, components, report, api_name="eligibility", api_visibility="undocumented",
+                 preprocess=False)  # values as sent: see the calculator's button
 
 
 def policy_tab(index: ClauseIndex, today: Callable[[], date]) -> gr.HTML:

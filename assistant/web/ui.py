@@ -27,6 +27,7 @@ from assistant.web.chat_view import (
     growing_prefixes,
     md_escape,
     question_markdown,
+    valid_text,
 )
 from assistant.web.tab_views import policy_html, validity_badge
 from assistant.web.tabs import calculator_tab, eligibility_tab, policy_tab
@@ -78,7 +79,7 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
     def respond(message: str, session: str | None, turns: list[dict] | None, compact: bool):
         session = session or new_session_id()
         turns = list(turns or [])
-        question = message if isinstance(message, str) else ""
+        question = valid_text(message)
         earlier = _messages(turns, compact, index)
         asked = {"role": "user", "content": question_markdown(question)}
 
@@ -143,7 +144,10 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
                             buttons=["copy"], watermark=DISCLAIMER, feedback_options=("Like", "Dislike"),
                             placeholder="您好！我根据《富阳区“未来工厂”实施意见》原文回答补贴政策问题，"
                                         "也可以帮您测算补助金额。请在下方输入问题，或点击右侧的常见问题。",
-                            layout="panel", autoscroll=True)
+                            layout="panel", autoscroll=True,
+                            # Answers are the app's own Markdown and HTML; no math, no custom tags,
+                            # and the sanitizer stays on. User text is inert already (md_escape).
+                            latex_delimiters=[], sanitize_html=True, allow_tags=False)
                         with gr.Row(elem_id="ask-row"):
                             question = gr.Textbox(show_label=False, lines=1, max_lines=5, scale=8, elem_id="question",
                                                   placeholder="输入问题，例如：买了420万的工业机器人能补多少？（回车发送）",
