@@ -106,7 +106,7 @@ class ModelAnswerer:
             log.warning("the model was still calling tools after %d steps; the plain answer is given", turn.steps)
             return self._plain(plain, question.script, UNAVAILABLE_WARNING, "unavailable")
         citations = self._citations(turn.text, turn, question.script)
-        problems = self.guard.problems(turn.text, turn.evidence)
+        problems = self.guard.problems(turn.text, turn.evidence, plain.text)
         if not citations:
             problems.append("no clause was retrieved or calculated")
         if not turn.text.strip():

@@ -32,6 +32,12 @@ _ELLIPSIS = re.compile(r"…+|\.{3,}|⋯+")
 _QUOTE_MARKS = str.maketrans({mark: '"' for mark in "“”「」『』‘’\"'"})
 _SPACES = re.compile(r"\s+")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+# How an answer says the policy is silent on something: the extractive answer's own phrases
+# (answering/direct.py, rule_facts.py: 政策原文没有规定…, 没有规定上限, The policy does not state…)
+# and the usual variants a model writes.
+NOT_STATED = re.compile(r"没有[^。；，]{0,4}(?:规定|明确|写明|提及)|未(?:作)?(?:规定|明确|写明|提及|设定)"
+                        r"|does not (?:state|say|set|specify|mention)|doesn't (?:state|say|set|specify)"
+                        r"|not stated|sets no|no (?:rate|cap|figure|amount) is (?:set|given|stated)", re.I)
 # Metadata fields that are facts of the document an answer may state (not file names or hashes).
 META_FIELDS = ("title", "short_title", "issuer", "document_type", "adopted_by", "issued", "published",
                "in_force_from", "in_force_until", "repeals", "department", "department_full")
@@ -78,9 +84,12 @@ class GroundingGuard:
                                 for text in [metadata_text(document.meta), *(c.text for c in document.clauses)])
         self.english_terms = {comparable(term).lower() for term in english_terms}
 
-    def problems(self, answer: str, evidence: Evidence) -> list[str]:
-        """Why the answer may not be shown; empty when it passes."""
+    def problems(self, answer: str, evidence: Evidence, plain: str = "") -> list[str]:
+        """Why the answer may not be shown; empty when it passes. `plain` is the extractive answer
+        to the same question: when it says the policy does not state something, so must the model."""
         found = self.echo.problems(answer)
+        if NOT_STATED.search(to_simplified(plain)) and not NOT_STATED.search(to_simplified(answer)):
+            found.append("the plain answer says the policy does not state part of it; the answer does not")
         known = Figures(money=set(evidence.money))
         known.update(self.metadata)
         for text in evidence.texts:
