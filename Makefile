@@ -36,6 +36,12 @@ eval: index
 bench: index
 	$(PY) -m assistant.maintenance.bench
 
+# The real app under a burst: 50 REST users and 100 gradio_client users at once, 5 turns each,
+# on 127.0.0.1 only; prints throughput, p50/p95 and errors (README "Load"). At most 4 minutes.
+.PHONY: loadtest
+loadtest: index
+	$(PY) -m assistant.maintenance.loadtest
+
 index: model
 	$(CLI) index
 

@@ -61,13 +61,20 @@ class Settings(BaseSettings):
     # Origins allowed to call the API or embed the app from another site, e.g.
     # POLICY_ASSISTANT_CORS_ORIGINS='["https://www.fuyang.gov.cn"]'. Empty: same origin only.
     cors_origins: list[str] = Field(default_factory=list)
-    # Per client IP, over a sliding minute, for the POST endpoints of /api.
+    # Per client IP, over a sliding minute, for the POST endpoints of /api and the Gradio
+    # events (a question typed in the app is one). A person typing asks a few a minute.
     rate_limit_per_minute: int = Field(default=30, ge=1)
-    # /api/chat calls answered at once; one more gets 503 instead of waiting in a pile.
-    max_concurrent_chats: int = Field(default=4, ge=1)
-    # Gradio queue: events run at once, and events allowed to wait before "queue full".
-    ui_concurrency_limit: int = Field(default=4, ge=1)
-    queue_max_size: int = Field(default=64, ge=1)
+    # /api/chat calls answered at once; more wait up to CHAT_QUEUE_WAIT_SECONDS for a slot (on
+    # the event loop, holding no thread), then get 503. With `make loadtest` (50 users at once,
+    # README "Load") the longest wait was about 2 s on a busy 2-core machine: 10 s is 5× that.
+    max_concurrent_chats: int = Field(default=4, ge=1, le=16)
+    chat_queue_wait_seconds: float = Field(default=10.0, ge=0, le=120)
+    # Gradio queue: events run at once, and events allowed to wait before "queue full". A chat
+    # event is mostly the typed-out answer, so 8 keep 2 cores busy; 256 waiting is 2.5× the 100
+    # app users at once of `make loadtest`. The upper bounds keep chats + events under the 40
+    # worker threads that every sync route and Gradio handler share (anyio's default).
+    ui_concurrency_limit: int = Field(default=8, ge=1, le=20)
+    queue_max_size: int = Field(default=256, ge=1)
     # Any request body larger than this is refused with 413 before it is read.
     max_request_bytes: int = Field(default=64 * 1024, ge=1024)
     # Phone and ID-card numbers are masked in stored feedback and conversation state and in logs

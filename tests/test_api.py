@@ -288,7 +288,9 @@ def test_rate_limit_is_429_per_client(assistant, settings, tmp_path_factory):
 
 def test_overload_is_503_and_the_waiting_chat_still_answers(assistant, settings, tmp_path_factory):
     gated = GatedAssistant(assistant)
-    server = start_server(gated, server_settings(settings, tmp_path_factory.mktemp("gated"), max_concurrent_chats=1))
+    # No wait for a slot: the second chat is refused at once (waiting chats: tests/test_load_limits.py).
+    server = start_server(gated, server_settings(settings, tmp_path_factory.mktemp("gated"), max_concurrent_chats=1,
+                                                 chat_queue_wait_seconds=0))
     first: dict = {}
 
     def ask() -> None:

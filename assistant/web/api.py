@@ -17,6 +17,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from assistant.answering.calculations import to_contract
 from assistant.config import REPO_ROOT, Settings
@@ -28,11 +29,13 @@ from assistant.web.guards import (
     ERROR_RESPONSES,
     ApiError,
     ChatSlots,
+    GradioRateLimit,
     GuardMiddleware,
     RateLimiter,
     client_key,
     install_error_handlers,
     json_safe,
+    retry_after_header,
 )
 from assistant.web.headers import SecurityHeaders, inline_script_hashes
 from assistant.web.readiness import not_ready_message, readiness
@@ -75,26 +78,29 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
 
     settings = settings or assistant.settings
     limiter = RateLimiter(settings.rate_limit_per_minute)
-    chat_slots = ChatSlots(settings.max_concurrent_chats)
+    chat_slots = ChatSlots(settings.max_concurrent_chats, settings.chat_queue_wait_seconds)
     feedback = FeedbackStore(settings.feedback_db_path, mask=settings.mask_personal_data)
 
     def current_day() -> date:
         return today or date.today()
 
-    def rate_limited(request: Request) -> None:
+    async def rate_limited(request: Request) -> None:
+        # async: a few microseconds on the event loop, no hop to a worker thread under load.
         wait = limiter.retry_after(client_key(request))
         if wait is not None:
-            raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试。",
-                           headers={"Retry-After": str(max(1, round(wait)))})
+            raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试。", headers=retry_after_header(wait))
 
     api = FastAPI(title="富阳区“未来工厂”政策助手 API", version="1.0.0", docs_url=None, redoc_url=None,
                   description="Answers and subsidy calculations from the Fuyang “Future Factory” policy, "
                               "with citations. Reply shape: see CONTRACT.md.")
     install_error_handlers(api)
+    api.state.chat_slots = chat_slots
     # Innermost: an unexpected error is a 500 in the error shape and the connection stays open.
     api.add_middleware(ErrorBarrier)
     # Inside CORS, so a portal can read why its body was refused (bodies.py).
     api.add_middleware(JsonBodyGuard, max_bytes=settings.max_request_bytes)
+    # The same per-client limit on Gradio's event routes; inside CORS, so a 429 carries its headers.
+    api.add_middleware(GradioRateLimit, limiter=limiter)
     # Always configured, even with no origins: then Gradio leaves CORS to this policy too.
     api.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_credentials=True,
                        allow_methods=["GET", "POST", "OPTIONS"], allow_headers=["*"])
@@ -124,9 +130,11 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
     @api.post("/api/chat", response_model=Reply, dependencies=limited, tags=["chat"],
               responses={409: ERROR_RESPONSES[400] | {"description": "id_reused: this id was sent with "
                                                                      "another message"}, **ERROR_RESPONSES})
-    def chat(request: ChatRequest) -> Reply:
-        with chat_slots:
-            reply = assistant.reply(request.session, request.message, current_day(), request_id=request.id)
+    async def chat(request: ChatRequest) -> Reply:
+        # Waits for a slot on the event loop; only the reply itself takes a worker thread.
+        async with chat_slots:
+            reply = await run_in_threadpool(assistant.reply, request.session, request.message, current_day(),
+                                            request_id=request.id)
         if reply.status is Status.ERROR:
             # reply() already judged the message and said why in the user's script.
             code = reply.error_code or "invalid_input"

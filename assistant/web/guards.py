@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -115,19 +118,48 @@ def client_key(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def scope_client(scope: Scope) -> str:
+    """`client_key` for middleware, which has the ASGI scope rather than a Request."""
+    client = scope.get("client")
+    return client[0] if client else "unknown"
+
+
+def retry_after_header(wait: float) -> dict[str, str]:
+    return {"Retry-After": str(max(1, math.ceil(wait)))}
+
+
+# Seconds a chat refused for overload is told to wait: a full queue at the default settings
+# (50 chats at once, see `make loadtest`) drains in about this long.
+OVERLOADED_RETRY_AFTER = 5
+
+
 class ChatSlots:
-    """Bounded concurrency: a request that finds every slot taken is told to come back (503)
-    rather than queued, so a burst cannot pile up minutes of work behind it."""
+    """Bounded concurrency with a bounded wait: `size` chats are answered at once; one more waits
+    up to `wait` seconds for a slot, then is told to come back (503), so a burst is queued but
+    cannot pile up minutes of work. The wait is on the event loop: a waiting chat holds no thread."""
 
-    def __init__(self, size: int) -> None:
-        self._slots = threading.BoundedSemaphore(size)
+    def __init__(self, size: int, wait: float) -> None:
+        self.size, self.wait = size, wait
+        self.waiting = 0  # chats waiting for a slot now (tests and diagnostics read it)
+        self._slots = anyio.Semaphore(size)
 
-    def __enter__(self) -> ChatSlots:
-        if not self._slots.acquire(blocking=False):
-            raise ApiError(503, "overloaded", "当前咨询人数较多，请稍后再试。", headers={"Retry-After": "5"})
-        return self
+    async def __aenter__(self) -> ChatSlots:
+        try:
+            self._slots.acquire_nowait()
+            return self
+        except anyio.WouldBlock:
+            pass
+        self.waiting += 1
+        try:
+            with anyio.move_on_after(self.wait):
+                await self._slots.acquire()
+                return self
+        finally:
+            self.waiting -= 1
+        raise ApiError(503, "overloaded", "当前咨询人数较多，请稍后再试。",
+                       headers=retry_after_header(OVERLOADED_RETRY_AFTER))
 
-    def __exit__(self, *exc: object) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         self._slots.release()
 
 
@@ -189,6 +221,64 @@ class GuardMiddleware:
             return chunks.pop(0) if chunks else await receive()
 
         await self.app(scope, replay, send)
+
+
+# Gradio's routes that submit an event: queue/join (the page and gradio_client), call/ and
+# call/v2/ (HTTP callers), run/ and api/ (events outside the queue, direct calls).
+_GRADIO_EVENT = re.compile(r"^/gradio_api/(?:queue/join|call/|run/|api/)")
+# Where GradioRateLimit tells the chat handler, in the request's ASGI state, that the client is over.
+RATE_NOTICE = "rate_limit_retry_after"
+
+
+def rate_limited_text(seconds: int) -> str:
+    return f"您的提问过于频繁，请{seconds}秒后再试。"
+
+
+def rate_notice(request: Any) -> int | None:
+    """Seconds to wait, when GradioRateLimit let this event through only to be told it is over
+    the limit; None otherwise. Takes a gr.Request (which wraps the Starlette one) or a Request."""
+    inner = getattr(request, "request", request)
+    scope = getattr(inner, "scope", None) or {}
+    return (scope.get("state") or {}).get(RATE_NOTICE)
+
+
+class GradioRateLimit:
+    """Pure ASGI: the per-client limiter of the /api POST endpoints on Gradio's event submissions
+    too, so the Gradio API is no way around it. Over the limit: 429 in the API's error shape with
+    Retry-After, plus `detail`, which Gradio's page and gradio_client show. A client's first refused
+    queue/join of a window goes through marked instead (RATE_NOTICE), so a person in the chat is told
+    in words (ui.py); every further one is a plain 429, so a flood never reaches Gradio's queue."""
+
+    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+        self.app, self.limiter = app, limiter
+        self._noticed: dict[str, float] = {}  # client → until when its notice stands
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = re.sub("/{2,}", "/", scope.get("path", ""))
+        if scope["type"] != "http" or scope["method"] != "POST" or not _GRADIO_EVENT.match(path):
+            await self.app(scope, receive, send)
+            return
+        client = scope_client(scope)
+        wait = self.limiter.retry_after(client)
+        if wait is None:
+            await self.app(scope, receive, send)
+            return
+        seconds = max(1, math.ceil(wait))
+        if path.startswith("/gradio_api/queue/join") and self._first_notice(client, wait):
+            scope.setdefault("state", {})[RATE_NOTICE] = seconds
+            await self.app(scope, receive, send)
+            return
+        body = error_body("rate_limited", "请求过于频繁，请稍后再试。") | {"detail": rate_limited_text(seconds)}
+        await JSONResponse(body, status_code=429, headers=retry_after_header(wait))(scope, receive, send)
+
+    def _first_notice(self, client: str, wait: float) -> bool:
+        now = self.limiter.clock()
+        if self._noticed.get(client, now) > now:
+            return False
+        if len(self._noticed) > 10_000:  # forget old notices so memory stays bounded
+            self._noticed = {key: until for key, until in self._noticed.items() if until > now}
+        self._noticed[client] = now + wait
+        return True
 
 
 def json_safe(value: Any) -> Any:

@@ -29,6 +29,7 @@ from assistant.web.chat_view import (
     question_markdown,
     valid_text,
 )
+from assistant.web.guards import rate_limited_text, rate_notice
 from assistant.web.tab_views import policy_html, validity_badge
 from assistant.web.tabs import calculator_tab, eligibility_tab, policy_tab
 
@@ -76,7 +77,8 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
             return Reply(session=session, status=Status.ERROR,
                          answer=f"抱歉，系统暂时出错，请稍后再试。如多次出现，请把错误编号 {error_id} 告知管理员。")
 
-    def respond(message: str, session: str | None, turns: list[dict] | None, compact: bool):
+    def respond(message: str, session: str | None, turns: list[dict] | None, compact: bool,
+                request: gr.Request):
         session = session or new_session_id()
         turns = list(turns or [])
         question = valid_text(message)
@@ -86,6 +88,12 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
         def typing(text: str) -> list[dict]:
             return earlier + [asked, {"role": "assistant", "content": text}]
 
+        wait = rate_notice(request)
+        if wait is not None:
+            # Over the per-client limit (guards.GradioRateLimit): say so; the question stays in the box.
+            notice = rate_limited_text(wait) + "您的问题还在输入框里，稍后按回车即可重新发送。"
+            yield typing(notice), question, session, turns, gr.skip()
+            return
         yield typing("正在查询政策原文…"), "", session, turns, gr.skip()
         reply: Reply | None = None
         streamed = False
