@@ -58,7 +58,7 @@ def test_concurrent_turns_of_one_session_both_land(tmp_path):
     both_inside = threading.Barrier(2, timeout=0.5)
 
     def turn(fact: str) -> None:
-        with store.open("shared") as state:
+        with store.open("one-session") as state:
             with contextlib.suppress(threading.BrokenBarrierError):
                 both_inside.wait()  # without a per-session writer both would read the same state
             state.facts[fact] = True
@@ -69,7 +69,7 @@ def test_concurrent_turns_of_one_session_both_land(tmp_path):
         thread.start()
     for thread in threads:
         thread.join()
-    state = store.load("shared")
+    state = store.load("one-session")
     assert state.facts == {"is_sme": True, "is_manufacturing": True} and state.turns == 2
 
 
