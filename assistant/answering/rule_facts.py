@@ -129,8 +129,8 @@ class RuleFacts:
             return None
         if self.english:
             return f"{self.title}: the policy provides this support but sets no amount of its own for it."
-        # The explanation in rules.yaml says what the clause does and does not set.
-        return f"{self.title}：{rule.explanation}。"
+        # The explanation in rules.yaml says what the clause does set, if anything.
+        return f"{self.title}：政策没有规定具体金额。{rule.explanation}。"
 
     def summary(self) -> str:
         """Everything the rule pays, in one sentence."""
