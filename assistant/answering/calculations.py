@@ -30,8 +30,9 @@ def _line(calc: Calculation, script: Script) -> str:
     english = script is Script.ENGLISH
     title = get_rule(calc.item).title_en if english else calc.title
     if calc.amount_yuan is None:
+        # The formula already says "政策未规定具体金额：…" with what the clause does promise.
         return (f"{title}: the policy sets no amount for this item. {calc.formula}" if english
-                else f"{title}：政策未规定具体金额。{calc.formula}")
+                else f"{title}：{calc.formula}")
     if not calc.eligible:
         return (f"{title}: not eligible — {calc.reason}" if english
                 else f"{title}：不符合条件——{calc.reason}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from assistant.answering.english import Glossary, date_en
+from assistant.answering.extractive import split_sentences
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.understanding.question import Asked, Question
@@ -23,7 +24,6 @@ DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, As
 # Kinds of question about what an item pays or requires: they rest on the item's clause.
 ITEM_KINDS = frozenset({*FIGURE_KINDS, Asked.CONDITION})
 EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX)
-_SENTENCE = re.compile(r"[。；;]")
 # A money amount or a rate: what a figure question about a subject needs beside the subject.
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
 # At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
@@ -127,7 +127,7 @@ class DirectAnswers:
         """A figure asked for something the answering clause does not name (聚能工厂's amount
         asked, the clause sets amounts for other factory types): the policy does not state it."""
         named = [term for term in self.subject_terms if term in question.search_text]
-        sentences = [s for s in _SENTENCE.split(clause.search_text) if _MONEY.search(s)]
+        sentences = [s for s in split_sentences(clause.search_text) if _MONEY.search(s)]
         # "(不含云端工厂)": a term named as left out is not covered by the sentence's figures.
         missing = [term for term in named if not any(term in s and f"不含{term}" not in s for s in sentences)
                    and not any(term in other and term != other for other in named)]

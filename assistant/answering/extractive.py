@@ -42,12 +42,16 @@ def cited_hits(hits: list[Hit]) -> list[Hit]:
     return [hits[0]] + [h for h in hits[1:] if h.score >= NEIGHBOUR_SHARE * best]
 
 
+def split_sentences(text: str) -> list[str]:
+    """A clause's sentences (ending at 。；; or a line break), punctuation kept."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+
+
 def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, qualifiers: Cues | None = None,
                    limit: int = 3) -> list[str]:
     """The clause's sentences that share most of the question's words, in document order. A
     sentence that qualifies the figures kept ("补助资金均按进档差额执行") is kept with them."""
-    simplified = to_simplified(clause_text)
-    sentences = [s.strip() for s in _SENTENCE_END.split(simplified) if s.strip()]
+    sentences = split_sentences(to_simplified(clause_text))
     if len(sentences) <= 1:
         return sentences
     wanted = set(tokenizer.tokens(search_text))

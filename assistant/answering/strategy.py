@@ -100,7 +100,9 @@ class ExtractiveAnswerer:
         """The clause the answer must rest on, when the question says which: the item's, the
         topic's for a follow-up, the closing clause (dates, department) for one about the document."""
         asked = set(question.asked)
-        if asked & set(DOCUMENT_KINDS) and not asked & ITEM_KINDS and not question.entities.items:
+        # Dates, validity, department and the repealed document are in the closing clause; who
+        # adopted and issued it is in the notice, which retrieval finds on its own.
+        if asked & (set(DOCUMENT_KINDS) - {Asked.ISSUER}) and not asked & ITEM_KINDS and not question.entities.items:
             return self.closing_location
         # A level named ("And a digital workshop?") points at its item's ladder, unless the question
         # counts things ("到2025年创建多少家省级平台" is about the goals).
