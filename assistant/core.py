@@ -144,9 +144,10 @@ class Assistant:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state)
-        if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING}:
+        if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN}:
             return self.calculator.turn(question, state)
-        state.pending = None
+        # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
+        # question asked back, and every figure given, where they were.
         return self.answerer.answer(question, state, today)
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:

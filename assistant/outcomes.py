@@ -40,6 +40,8 @@ class Calculated:
 
     items: tuple[str, ...]
     calculations: tuple[Calculation, ...]
+    # Several items asked together ("两项一共多少"): the reply adds them up.
+    total: bool = False
 
     @property
     def eligible(self) -> bool:

@@ -9,7 +9,8 @@ from datetime import date
 import pytest
 
 from assistant.contract import Status
-from assistant.dialogue.state import STATE_VERSION, ConversationState, Held
+from assistant.dialogue.frame import ItemFrame, Term
+from assistant.dialogue.state import STATE_VERSION, ConversationState
 from assistant.storage.sessions import SessionStore
 
 TODAY = date(2026, 11, 30)
@@ -260,14 +261,15 @@ def test_a_level_held_in_english(assistant):
     assert "省、市补助" not in higher.calculations[0].formula
 
 
-def test_the_state_keeps_what_was_held_and_an_older_state_starts_afresh(tmp_path):
+def test_the_state_keeps_the_frames_and_an_older_state_starts_afresh(tmp_path):
     store = SessionStore(tmp_path / "s.sqlite3", ttl_seconds=60)
-    state = ConversationState(held={"future_factory_recognition": Held(
-        previous_tier="city_digital_workshop", received_yuan={"provincial_city_received_yuan": "1000000"})})
+    state = ConversationState(frames={"future_factory_recognition": ItemFrame(
+        values={"previous_level": "city_digital_workshop"},
+        money={"provincial_city_received_yuan": [Term(value="1000000", turn=1)]})})
     store.save("a", state, now=1)
     assert store.load("a", now=2) == state
     older = state.model_dump(mode="json") | {"version": STATE_VERSION - 1}
-    older.pop("held")
+    older.pop("frames")
     with sqlite3.connect(store.path) as db:
         db.execute("UPDATE sessions SET state = ? WHERE id = 'a'", (json.dumps(older),))
     assert store.load("a", now=3) == ConversationState()

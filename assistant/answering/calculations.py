@@ -73,6 +73,14 @@ def calculated_text(outcome: Calculated, script: Script) -> str:
     lead = ("Estimate under section 三、专项政策 of the policy:" if english
             else "按政策“三、专项政策”测算：")
     lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
+    paid = [calc for calc in outcome.calculations if calc.eligible and calc.amount_yuan is not None]
+    if outcome.total and len(outcome.calculations) >= 2:
+        amounts = [calc.amount_yuan or Decimal(0) for calc in paid]
+        whole = sum(amounts, Decimal(0))
+        if english:
+            lines.append(f"Together: {' + '.join(yuan_en(a) for a in amounts) or '0'} = {yuan_en(whole)}.")
+        else:
+            lines.append(f"合计：{' + '.join(format_yuan(a) for a in amounts) or '0'} = {format_yuan(whole)}。")
     open_conditions = [condition for calc in outcome.calculations if calc.eligible
                        for condition in calc.open_conditions]
     if open_conditions:

@@ -11,14 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.dialogue import slots
-from assistant.dialogue.state import ConversationState, Held, PendingInput
+from assistant.dialogue.frame import ItemFrame, LastCalculation, Term
+from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
 from assistant.understanding.entities import answer_value
-from assistant.understanding.question import Figure, Intent, Question
+from assistant.understanding.question import Figure, Intent, Operation, Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import CalculatorError, Rule, RuleBook, compute, format_yuan, missing_inputs
-from calculators.inputs import normalize_value
 from calculators.models import NO_PREVIOUS_LEVEL
 from calculators.reading import AmountError, validate_amount
 
@@ -30,25 +30,29 @@ class CalculatorDialogue:
         self.vocabulary = vocabulary
 
     def turn(self, question: Question, state: ConversationState) -> CalculatorOutcome:
-        """A CALCULATE or ANSWER_PENDING turn. When it asks back, it first says what it noted
-        the enterprise already holds or received, so the caller sees it will be subtracted."""
-        held_before = {item: held.model_copy(deep=True) for item, held in state.held.items()}
+        """A CALCULATE, ANSWER_PENDING or EXPLAIN turn. The figures it gives change the item's
+        frame; a turn whose figures the calculator refuses leaves the frames as they were."""
+        frames_before = {item: frame.model_copy(deep=True) for item, frame in state.frames.items()}
         outcome = self._turn(question, state)
-        if isinstance(outcome, NeedsInput) and not outcome.choosing_item:
-            held = state.held.get(outcome.items[0])
-            if held is not None and held != held_before.get(outcome.items[0]):
-                note = _held_text(self.rules[outcome.items[0]], held, question.script)
-                outcome = replace(outcome, preface=" ".join(p for p in (outcome.preface, note) if p))
+        if isinstance(outcome, InputError):
+            state.frames = frames_before
+        elif isinstance(outcome, NeedsInput) and not outcome.choosing_item:
+            item = outcome.items[0]
+            noted = _held_text(self.rules[item], state.frames.get(item), frames_before.get(item), question.script)
+            if noted:
+                outcome = replace(outcome, preface=" ".join(p for p in (outcome.preface, noted) if p))
         return outcome
 
     def _turn(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         facts = {**state.facts, **question.entities.facts}
+        if question.intent is Intent.EXPLAIN and state.last_calculation.items:
+            return self.recompute(state, state.last_calculation.items, total=state.last_calculation.total)
         if question.intent is Intent.ANSWER_PENDING and state.pending is not None:
             return self._continue(question, state, state.pending, facts)
         state.pending = None
         if question.item is None:
             return self._ask_which_project(question, state)
-        each = self._each_item_its_figures(question, facts)
+        each = self._each_item_its_figures(question, facts, state)
         if each is not None:
             return each
         outcome = self._start(question, state, question.item, facts)
@@ -66,47 +70,40 @@ class CalculatorDialogue:
                 return list(overlap.items)
         return [item]
 
-    def _read(self, item: str, question: Question, facts: dict[str, bool], state: ConversationState,
-              fill: str | None = None) -> dict[str, Any]:
-        """The inputs of `item` this message states; what it says the enterprise already holds
-        or received is remembered for the item's later calculations."""
+    def _apply(self, item: str, question: Question, figures: list[Figure], facts: dict[str, bool],
+               state: ConversationState, fill: str | None = None) -> ItemFrame:
+        """What this message says for `item` enters its frame: levels and yes/no conditions as
+        values, each figure by its operation, a once-only subsidy said to be had already."""
         rule = self.rules[item]
-        held = state.held.get(item)
-        stated = slots.read_inputs(
-            rule, question.text, question.input_figures, facts, self.vocabulary, segments=question.segments,
-            previous_tier_known=bool(held and held.previous_tier not in {None, NO_PREVIOUS_LEVEL}), fill=fill)
-        self._remember_held(state, rule, stated)
-        return stated
-
-    @staticmethod
-    def _remember_held(state: ConversationState, rule: Rule, stated: dict[str, Any]) -> None:
-        """Keeps the level paid for before and the money received that this message states;
-        a value the calculator would refuse (a negative amount) is reported, never kept."""
-        tier = rule.input(rule.previous_tier_input) if rule.previous_tier_input else None
-        try:
-            previous = normalize_value(tier, stated.get(tier.name)) if tier else None
-            received = {name: normalize_value(rule.input(name), stated[name])
-                        for name in (rule.deduction_input, rule.cap_consumed_by) if name and name in stated}
-        except CalculatorError:
-            return
-        received = {name: value for name, value in received.items() if value is not None}
-        if previous is None and not received:
-            return
-        held = state.held.setdefault(rule.id, Held())
-        if previous is not None:
-            held.previous_tier = previous
-        held.received_yuan.update(received)
-
-    @staticmethod
-    def _held_inputs(state: ConversationState, rule: Rule) -> dict[str, Any]:
-        """What the enterprise said earlier that it holds or received for this item, as inputs."""
-        held = state.held.get(rule.id)
-        if held is None:
-            return {}
-        inputs: dict[str, Any] = {name: str(value) for name, value in held.received_yuan.items()}
-        if rule.previous_tier_input and held.previous_tier is not None:
-            inputs[rule.previous_tier_input] = held.previous_tier
-        return inputs
+        frame = state.frames.setdefault(item, ItemFrame())
+        previous = frame.values.get(rule.previous_tier_input or "")
+        stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
+        held = frame.values.get(rule.tier_input or "")
+        now = stated.get(rule.tier_input or "")
+        if (rule.previous_tier_input and held and now and rule.previous_tier_input not in stated
+                and rule.tier_rank(now) > rule.tier_rank(held)):
+            # A higher level than the one this conversation knew: that one is the level paid before
+            # ("去年评上市级上云标杆…" … "今年升到省级了").
+            stated[rule.previous_tier_input] = held
+        for name, value in stated.items():
+            if value is None:
+                continue
+            if rule.input(name).kind == "money":  # a part said to be absent ("没有软件投入") is 0
+                frame.apply(rule, name, Operation.SET, Term(value=value, turn=state.turns))
+            else:
+                frame.values[name] = value
+        tier_known = frame.values.get(rule.previous_tier_input or "", previous) not in {None, NO_PREVIOUS_LEVEL}
+        payer = slots.government_payer(question.text, question.segments, self.vocabulary)
+        assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
+        for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
+            frame.apply(rule, name, figure.operation,
+                        Term(value=figure.value_yuan, turn=state.turns, label=figure.label))
+        if question.entities.had_item_before:
+            # "我们之前已经拿过一次了": the condition that the subsidy was not had before is not met.
+            for condition in rule.conditions:
+                if condition.expect is False and rule.input(condition.input).kind == "bool":
+                    frame.values[condition.input] = True
+        return frame
 
     def _start(self, question: Question, state: ConversationState, item: str,
                facts: dict[str, bool]) -> CalculatorOutcome:
@@ -114,27 +111,24 @@ class CalculatorDialogue:
         if problem:
             return problem
         group = self.overlapping(item)
-        inputs = {other: self._read(other, question, facts, state) for other in group}
         for other in group:
-            # A level stated in an earlier turn still holds ("刚被认定为市级智能工厂" … "之前拿过80万了").
-            tier = self.rules[other].tier_input
-            if tier and tier not in inputs[other] and other in state.levels:
-                inputs[other][tier] = state.levels[other]
-            elif tier and tier in inputs[other]:
-                state.levels[other] = inputs[other][tier]
+            self._apply(other, question, question.input_figures, facts, state)
         # Of items assessed together, lead with one the message gives every input for.
-        complete = [other for other in group if _complete(self.rules[other], inputs[other])]
+        complete = [other for other in group if _complete(self.rules[other], state.frames[other].inputs())]
         lead = item if item in complete or not complete else complete[0]
         state.topic.item = lead
-        return self._compute_or_ask(state, lead, inputs[lead], question.script, others=inputs)
+        return self._compute_or_ask(state, lead, question.script, group=group)
 
     def _continue(self, question: Question, state: ConversationState, pending: PendingInput,
                   facts: dict[str, bool]) -> CalculatorOutcome:
         if pending.kind == "item":
             item = next(i for i in question.entities.items if i in pending.candidates)
-            inputs = {**pending.inputs, **self._read(item, question, facts, state)}
+            frame = self._apply(item, question, question.input_figures, facts, state)
+            rule = self.rules[item]
+            for name, value in pending.inputs.items():
+                frame.apply(rule, name, Operation.SET, Term(value=Decimal(str(value)), turn=state.turns))
             state.topic.item = item
-            return self._compute_or_ask(state, item, inputs, question.script)
+            return self._compute_or_ask(state, item, question.script)
         assert pending.item and pending.asking
         rule = self.rules[pending.item]
         asked = rule.input(pending.asking)
@@ -147,19 +141,22 @@ class CalculatorDialogue:
                 return self._ask_which_project(question, state)
             # An unlabelled amount answers the question; a labelled one goes where its label says
             # ("设备300万，软件100万", "合计400万" when one part was asked).
-            stated = self._read(rule.id, question, facts, state, fill=asked.name)
+            self._apply(rule.id, question, question.input_figures, facts, state, fill=asked.name)
         else:
-            stated = self._read(rule.id, question, facts, state)
+            frame = self._apply(rule.id, question, question.input_figures, facts, state)
             # The one level named as held before ("之前是数字化车间") does not answer "which level now".
-            moved = asked.name == rule.tier_input and (rule.previous_tier_input or "") in stated
-            if asked.kind == "bool" or (asked.name not in stated and not moved):
-                stated[asked.name] = answer_value(asked, question)
-        inputs = {**pending.inputs, **{k: v for k, v in stated.items() if v is not None}}
-        return self._compute_or_ask(state, rule.id, inputs, question.script)
+            moved = asked.name == rule.tier_input and (rule.previous_tier_input or "") in frame.values
+            if asked.kind == "bool" or (asked.name not in frame.values and not moved):
+                value = answer_value(asked, question)
+                if value is not None:
+                    frame.values[asked.name] = value
+        return self._compute_or_ask(state, rule.id, question.script)
 
-    def _each_item_its_figures(self, question: Question, facts: dict[str, bool]) -> Calculated | None:
-        """"买机器人花了260万，另外工厂物联网项目投了80万，两项分别能补多少": several items, each named
-        with its own figures in its own clause, each computed from those figures alone."""
+    def _each_item_its_figures(self, question: Question, facts: dict[str, bool],
+                               state: ConversationState) -> Calculated | None:
+        """"买机器人花了260万，另外工厂物联网项目投了80万，两项一共多少": several items, each named
+        with its own figures in its own clause, each computed from those figures alone, and the
+        sum given."""
         groups: dict[str, list] = {}
         for segment in question.segments:
             figures = [f for f in segment.figures if f in question.input_figures]
@@ -167,17 +164,34 @@ class CalculatorDialogue:
                 groups.setdefault(segment.items[0], []).extend(figures)
         if len(groups) < 2:
             return None
-        calculations = []
+        snapshot = {item: frame.model_copy(deep=True) for item, frame in state.frames.items()}
         for item, figures in groups.items():
-            inputs = slots.read_inputs(self.rules[item], question.text, figures, facts, self.vocabulary)
-            try:
-                if not missing_inputs(item, inputs):
-                    calculations.append(compute(item, inputs))
-            except CalculatorError:
+            self._apply(item, question, figures, facts, state)
+        try:
+            if any(missing_inputs(item, state.frames[item].inputs()) for item in groups):
+                state.frames = snapshot
                 return None
-        if len(calculations) < 2:
+        except CalculatorError:
+            state.frames = snapshot
             return None
-        return Calculated(tuple(c.item for c in calculations), tuple(calculations))
+        outcome = self.recompute(state, list(groups), total=True)
+        return outcome if isinstance(outcome, Calculated) else None
+
+    def recompute(self, state: ConversationState, items: list[str], total: bool = False) -> CalculatorOutcome:
+        """Each item computed from its frame, the formula showing every figure used."""
+        calculations = []
+        for item in items:
+            frame = state.frames.get(item, ItemFrame())
+            try:
+                calculation = compute(item, frame.inputs())
+            except CalculatorError as exc:
+                return InputError(exc.code, str(exc), (item,))
+            sums = frame.sums(self.rules[item])
+            if sums:
+                calculation = calculation.model_copy(update={"formula": "；".join([*sums, calculation.formula])})
+            calculations.append(calculation)
+        state.last_calculation = LastCalculation(items=list(items), total=total)
+        return Calculated(tuple(c.item for c in calculations), tuple(calculations), total=total)
 
     def _ask_which_project(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         """Equipment and software figures with no project named: they belong to one of the
@@ -195,31 +209,27 @@ class CalculatorDialogue:
                                      inputs=parts, question=asked)
         return NeedsInput(tuple(rule.id for rule in candidates), asked, choosing_item=True)
 
-    def _compute_or_ask(self, state: ConversationState, item: str, inputs: dict[str, Any], script: Script,
-                        others: dict[str, dict[str, Any]] | None = None) -> CalculatorOutcome:
+    def _compute_or_ask(self, state: ConversationState, item: str, script: Script,
+                        group: list[str] | None = None) -> CalculatorOutcome:
         state.pending = None
-        inputs = {**self._held_inputs(state, self.rules[item]), **inputs}
-        others = {other: {**self._held_inputs(state, self.rules[other]), **given}
-                  for other, given in (others or {}).items()}
+        inputs = state.frames.setdefault(item, ItemFrame()).inputs()
         try:
             missing = missing_inputs(item, inputs)
         except CalculatorError as exc:
             return InputError(exc.code, str(exc), (item,))
         if missing:
             question = missing[0].ask.en if script is Script.ENGLISH else missing[0].ask.zh
-            kept = {k: str(v) if isinstance(v, Decimal) else v for k, v in inputs.items()}
-            state.pending = PendingInput(item=item, asking=missing[0].name, question=question, inputs=kept)
+            state.pending = PendingInput(item=item, asking=missing[0].name, question=question)
             return NeedsInput((item,), question)
-        calculations = []
-        for other in self.overlapping(item):
-            given = inputs if other == item else others.get(other, {})
+        computed = [item]
+        for other in group or self.overlapping(item):
             try:
-                if other == item or not missing_inputs(other, given):
-                    calculations.append(compute(other, given))
-            except CalculatorError as exc:
-                if other == item:
-                    return InputError(exc.code, str(exc), (item,))
-        return Calculated(tuple(c.item for c in calculations), tuple(calculations))
+                if other != item and other in state.frames and not missing_inputs(other, state.frames[other].inputs()):
+                    computed.append(other)
+            except CalculatorError:
+                continue
+        order = self.overlapping(item)
+        return self.recompute(state, sorted(computed, key=lambda i: order.index(i) if i in order else 0))
 
     @staticmethod
     def _invalid_amount(figures: list[Figure], script: Script, item: str,
@@ -235,17 +245,26 @@ class CalculatorDialogue:
         return None
 
 
-def _held_text(rule: Rule, held: Held, script: Script) -> str:
-    """"已记下（之后计算本项时使用）：此前已享受补助的档次：市级“数字化车间”。"""
+def _held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, script: Script) -> str:
+    """"已记下（之后计算本项时使用）：此前已享受补助的档次：市级“数字化车间”。": what this turn added
+    of the level paid before and the money received, so the caller sees it will be subtracted."""
+    if frame is None:
+        return ""
     english = script is Script.ENGLISH
     noted = []
-    if rule.previous_tier_input and held.previous_tier is not None:
-        spec = rule.input(rule.previous_tier_input)
-        label = spec.choice(held.previous_tier).label
+    previous = rule.previous_tier_input
+    if previous and frame.values.get(previous) is not None and (before is None or before.values.get(previous)
+                                                                != frame.values[previous]):
+        spec = rule.input(previous)
+        label = spec.choice(frame.values[previous]).label
         noted.append(f"{spec.label.en}: {label.en}" if english else f"{spec.label.zh}：{label.zh}")
-    for name, value in held.received_yuan.items():
-        spec = rule.input(name)
+    for name in (rule.deduction_input, rule.cap_consumed_by):
+        if not name or name not in frame.money or (before is not None and before.money.get(name) == frame.money[name]):
+            continue
+        spec, value = rule.input(name), frame.total(name)
         noted.append(f"{spec.label.en}: {value:,.2f} yuan" if english else f"{spec.label.zh}：{format_yuan(value)}")
+    if not noted:
+        return ""
     if english:
         return f"Noted for this item's calculations — {'; '.join(noted)}."
     return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"

@@ -68,17 +68,17 @@ def choice_inputs(rule: Rule, text: str, vocabulary: Vocabulary) -> dict[str, st
     return values
 
 
-def money_inputs(rule: Rule, figures: list[Figure], previous_tier_known: bool,
-                 paid_by_government: Callable[[Figure], bool] = lambda figure: False,
-                 fill: str | None = None) -> dict[str, Decimal]:
-    """Each figure to one money input by its role and part; a total to the item's base; the
-    rest to `fill` (by default the main amount).
+def money_assignments(rule: Rule, figures: list[Figure], previous_tier_known: bool,
+                      paid_by_government: Callable[[Figure], bool] = lambda figure: False,
+                      fill: str | None = None) -> list[tuple[Figure, str]]:
+    """Each figure with the money input it fills, by its role and part; a total to the item's
+    base; the first other figure to `fill` (by default the main amount).
 
     Money received goes to what the rule subtracts: money from the province or city to
     "含省市补助" (deduction_input); other money received to the deduction or the consumed cap,
     unless a level already paid for is known, which "进档差额" already subtracts."""
     specs = [spec for spec in rule.inputs if spec.kind == "money"]
-    values: dict[str, Decimal] = {}
+    assigned: list[tuple[Figure, str]] = []
     leftovers: list[Figure] = []
     received = next((s for s in specs if s.name in {rule.deduction_input, rule.cap_consumed_by}), None)
     parts = set(rule.base.parts) if rule.base else set()
@@ -88,20 +88,36 @@ def money_inputs(rule: Rule, figures: list[Figure], previous_tier_known: bool,
         if figure.role is FigureRole.RECEIVED:
             if paid_by_government(figure):
                 if rule.deduction_input:
-                    values[rule.deduction_input] = figure.value_yuan
+                    assigned.append((figure, rule.deduction_input))
             elif received and not previous_tier_known:
-                values[received.name] = figure.value_yuan
+                assigned.append((figure, received.name))
         elif figure.part and figure.part in parts:
-            values[figure.part] = figure.value_yuan
+            assigned.append((figure, figure.part))
         elif (figure.total or (figure.part and figure.part == base)) and base:
-            values[base] = figure.value_yuan
+            assigned.append((figure, base))
         else:
             leftovers.append(figure)
     # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万").
     target = fill or main
-    if target and leftovers and target not in values:
-        values[target] = leftovers[0].value_yuan
-    return values
+    if target and leftovers and target not in {name for _, name in assigned}:
+        assigned.append((leftovers[0], target))
+    return assigned
+
+
+def money_inputs(rule: Rule, figures: list[Figure], previous_tier_known: bool,
+                 paid_by_government: Callable[[Figure], bool] = lambda figure: False,
+                 fill: str | None = None) -> dict[str, Decimal]:
+    """The money inputs the figures state, the last figure for an input winning."""
+    return {name: figure.value_yuan
+            for figure, name in money_assignments(rule, figures, previous_tier_known, paid_by_government, fill)}
+
+
+def government_payer(text: str, segments: list[Segment] | None, vocabulary: Vocabulary) -> Callable[[Figure], bool]:
+    """Whether the clause a figure stands in names the province or city as its payer."""
+    def paid_by_government(figure: Figure) -> bool:
+        clause = next((segment.text for segment in segments or [] if figure in segment.figures), text)
+        return vocabulary.other_government.search(clause) is not None
+    return paid_by_government
 
 
 def read_inputs(rule: Rule, text: str, figures: list[Figure], facts: dict[str, bool],
@@ -114,11 +130,7 @@ def read_inputs(rule: Rule, text: str, figures: list[Figure], facts: dict[str, b
     inputs: dict[str, Any] = {**bool_inputs(rule, facts), **choice_inputs(rule, text, vocabulary)}
     after_tier = previous_tier_known or bool(rule.previous_tier_input and rule.previous_tier_input in inputs)
 
-    def paid_by_government(figure: Figure) -> bool:
-        clause = next((segment.text for segment in segments or [] if figure in segment.figures), text)
-        return vocabulary.other_government.search(clause) is not None
-
-    inputs.update(money_inputs(rule, figures, after_tier, paid_by_government, fill))
+    inputs.update(money_inputs(rule, figures, after_tier, government_payer(text, segments, vocabulary), fill))
     for part in rule.base.parts if rule.base else []:
         # "没有软件投入", "只有设备": the part the caller says there is none of is 0.
         if part not in inputs and part in vocabulary.absent_parts and text in vocabulary.absent_parts[part]:

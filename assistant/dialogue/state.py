@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from assistant.dialogue.frame import ItemFrame, LastCalculation
 from assistant.understanding.text import Script
 
 # Bumped whenever the stored state changes shape; a state of another version does not
 # validate, so storage/sessions.py starts that conversation afresh.
-STATE_VERSION = 3
+STATE_VERSION = 4
 
 
 class Topic(BaseModel):
@@ -39,20 +39,6 @@ class PendingInput(BaseModel):
     question: str
 
 
-class Held(BaseModel):
-    """What the enterprise said it already holds or received for one item, used by later
-    calculations of that item only. A new statement replaces the old one, field by field."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    # The level already paid for (the rule's previous_tier_input: 按进档差额执行), "none" when
-    # the enterprise said it had none.
-    previous_tier: str | None = None
-    # Money already received, by the rule's input for it: the province's and city's money for
-    # this recognition (deduction_input, 含省市补助) or what the cap already paid (cap_consumed_by).
-    received_yuan: dict[str, Decimal] = Field(default_factory=dict)
-
-
 class CheckupState(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,10 +53,12 @@ class ConversationState(BaseModel):
     version: int = STATE_VERSION
     topic: Topic = Field(default_factory=Topic)
     pending: PendingInput | None = None
-    # What the enterprise already holds or received, by item id.
-    held: dict[str, Held] = Field(default_factory=dict)
-    # The level the enterprise says it is now recognised at, by item id ("刚被认定为市级智能工厂").
-    levels: dict[str, str] = Field(default_factory=dict)
+    # Per item, every figure, level and condition the caller gave in any turn (dialogue/frame.py):
+    # what it spent or earned, the level it is recognised at now and was paid for before, money
+    # already received.
+    frames: dict[str, ItemFrame] = Field(default_factory=dict)
+    # What the last calculation computed, for "怎么算出来的".
+    last_calculation: LastCalculation = Field(default_factory=LastCalculation)
     # Yes/no facts the enterprise stated about itself in this conversation.
     facts: dict[str, bool] = Field(default_factory=dict)
     checkup: CheckupState = Field(default_factory=CheckupState)

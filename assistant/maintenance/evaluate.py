@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import subprocess
 import sys
@@ -20,6 +21,7 @@ import yaml
 
 from assistant.config import REPO_ROOT, get_settings, set_offline_environment
 from assistant.corpus.documents import PINYIN_NOTE, Clause
+from assistant.maintenance.fresh_sets import VARIANTS, fresh_sets, print_tables, read_set, table_of
 from assistant.understanding.text import to_simplified
 
 DEV_CASES = REPO_ROOT / "tests" / "data" / "dev_cases.jsonl"
@@ -49,9 +51,11 @@ def load_cases(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run_batch(cases: list[dict], today: str | None, log: list[str] | None = None) -> dict[str, list[dict]]:
+def run_batch(cases: list[dict], today: str | None, log: list[str] | None = None,
+              env: dict[str, str] | None = None) -> dict[str, list[dict]]:
     """Every turn of every case through the CLI, one session per case; replies grouped by case.
-    The CLI's log lines (stderr) are added to `log` when one is given."""
+    The CLI's log lines (stderr) are added to `log` when one is given; `env` adds settings
+    (POLICY_ASSISTANT_…) for this run only."""
     # Sessions of their own per run: a stored session with the same request id would replay its
     # earlier reply (idempotent retries) instead of answering again.
     run_tag = uuid.uuid4().hex[:8]
@@ -61,7 +65,8 @@ def run_batch(cases: list[dict], today: str | None, log: list[str] | None = None
                 handle.write(json.dumps({"id": f"{case['id']}#{turn_no}", "session": f"eval-{run_tag}-{case['id']}",
                                          "message": message}, ensure_ascii=False) + "\n")
     command = [sys.executable, "-m", "assistant.cli"] + (["--today", today] if today else []) + ["batch", handle.name]
-    finished = subprocess.run(command, check=True, capture_output=True, text=True)
+    finished = subprocess.run(command, check=True, capture_output=True, text=True,
+                              env={**os.environ, **(env or {})})
     output = finished.stdout
     if log is not None:
         log += finished.stderr.splitlines()
@@ -83,6 +88,8 @@ def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
     amounts = [c.get("amount_yuan") for c in last.get("calculations", [])]
     answer = fold_for_compare(last["answer"])
     scores: dict[str, bool]
+    if case["kind"] == "refused":
+        return {"refused": last["status"] == "refused" and not any(a and a > 0 for a in amounts)}
     if case["kind"] == "out_of_scope":
         return {"out_of_scope": last["status"] in {"not_found", "refused"} and not any(amounts)}
     if case["kind"] == "not_stated":
@@ -108,6 +115,10 @@ def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
         # Figures of nearby clauses that a caller would take for the answer.
         scores["forbidden"] = not any(fold_for_compare(word) in answer for word in case["forbidden"])
     return scores
+
+
+def passes(case: dict, replies: list[dict]) -> bool:
+    return all(score_case(case, replies).values())
 
 
 def category_table(cases: list[dict], replies: dict[str, list[dict]]) -> dict[str, tuple[int, int]]:
@@ -154,6 +165,23 @@ def model_summary(log: list[str]) -> str:
             f"{counts['answered']} answered by the model, {counts['replaced']} replaced by the guard "
             f"(replacement rate {rate:.1%} of the model's answers), {counts['unavailable']} unavailable "
             f"(plain answer), {counts['not_stated']} not sent (the policy does not answer them)")
+
+
+def print_fresh_set(path: Path, today: str | None, verbose: bool) -> None:
+    """A fresh set's first contact beside today's runs: the product, and without the example
+    fallback and the callers' words, to show what each contributes."""
+    header, cases = read_set(path)
+    tables = {}
+    for variant, env in VARIANTS.items():
+        replies = run_batch(cases, today, env=env)
+        tables[variant] = table_of(cases, lambda case: passes(case, replies[case["id"]]))
+        if verbose and variant == "today":
+            for case in cases:
+                if not passes(case, replies[case["id"]]):
+                    last = replies[case["id"]][-1]
+                    print(f"FAIL {path.stem} {case['category']:10} {case['id']}: {case['turns'][-1][:60]} "
+                          f"→ {last['status']}: {last['answer'][:100]!r}")
+    print_tables(path.stem, header, tables)
 
 
 RETRIEVAL_SETS = {
@@ -227,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {metric:13} {hits:3d}/{total:<3d} {hits / total if total else 0:6.1%}")
     if eval_cases:
         print_eval(eval_cases, replies, args.eval_cases, args.verbose)
+    for path in fresh_sets():
+        print_fresh_set(path, args.today, args.verbose)
     if get_settings().llm_provider != "none":
         print(model_summary(batch_log))
     for use_synonyms in (True, False):

@@ -42,6 +42,7 @@ class Intent(StrEnum):
     CHECKUP = "checkup"  # which items the enterprise qualifies for (政策体检)
     CALCULATE = "calculate"  # work out an item's amount
     ANSWER_PENDING = "answer_pending"  # the answer to the question the assistant asked back
+    EXPLAIN = "explain"  # how the last calculation was made ("怎么算出来的")
     ASK = "ask"  # a question for the policy text
 
 
@@ -49,6 +50,15 @@ class FigureRole(StrEnum):
     INPUT = "input"  # money the enterprise spent or earned: a calculator input
     RECEIVED = "received"  # money already received ("已获100万")
     SUBSIDY = "subsidy"  # a figure of the subsidy itself ("补贴最高100万吗")
+
+
+class Operation(StrEnum):
+    """What a figure does to the figures given before for its input (dialogue/frame.py)."""
+
+    SET = "set"  # a figure for an input: replaces what the input held
+    CORRECT = "correct"  # "不对，应该是…", "说错了": replaces it, said as a correction
+    ADD = "add"  # "再加…", "还有一笔…没算进去": adds to it
+    REMOVE = "remove"  # "去掉…", "…不算": takes a figure out again
 
 
 class Figure(BaseModel):
@@ -68,6 +78,7 @@ class Figure(BaseModel):
     part: str | None = None
     # The words call it a total (合计, 总投资, in total): the item's whole base, not a part.
     total: bool = False
+    operation: Operation = Operation.SET
 
 
 class LevelMention(BaseModel):
@@ -106,6 +117,8 @@ class Entities(BaseModel):
     foreign_places: list[str] = Field(default_factory=list)  # places outside the policy's area
     years: list[int] = Field(default_factory=list)
     other_policies: list[str] = Field(default_factory=list)  # 《…》 titles and 〔year〕N号 numbers
+    # The caller says the item named was already paid to the enterprise ("之前已经拿过一次了").
+    had_item_before: bool = False
 
 
 class Question(BaseModel):

@@ -15,6 +15,7 @@ from assistant.understanding.question import (
     FigureRole,
     Intent,
     LevelMention,
+    Operation,
     Question,
     Segment,
 )
@@ -36,6 +37,8 @@ _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provi
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
 # Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
 CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
+# How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
+RULE_WORD_REACH = 4
 # Something typed as money that the amount reader could not read as one figure.
 UNREAD_FIGURE = re.compile(r"[0-9a-z.,，~～\-]+\s*(万元|万|亿元|亿|元|yuan|rmb)")
 
@@ -69,7 +72,8 @@ class Understanding:
         unread = None if figures else UNREAD_FIGURE.search(text)
         items = entities.rank_items(text, figures, self.rulebook)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
-        follow_up = not items and bool(state.topic.item or state.topic.clause) and self._leans_back(text, figures)
+        follow_up = not items and bool(state.topic.item or state.topic.clause) and (
+            self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text))
         item = items[0] if items else (state.topic.item if follow_up else None)
         item = self._item_for_parts(item, items, figures)
         found = Entities(
@@ -79,6 +83,8 @@ class Understanding:
             + (self._topic_levels(item, text) if follow_up and item else []),
             places=self.tokenizer.places(text), years=entities.years_named(text),
             other_policies=entities.policies_named(message),
+            had_item_before=text in self.vocabulary.had_before
+            and not any(f.role is FigureRole.RECEIVED for f in figures),
         )
         refusal = self.vocabulary.refusal(text)
         question = Question(
@@ -113,7 +119,9 @@ class Understanding:
             lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
             following = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
             trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
-            if vocabulary.received.search(label):
+            if vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) and not vocabulary.received.search(label):
+                role = FigureRole.SUBSIDY  # "200万的门槛": a figure of the rule, not money spent
+            elif vocabulary.received.search(label):
                 role = FigureRole.RECEIVED
             elif vocabulary.subsidy_figure.ends(label):
                 # "已经拿了本项资助60万": a subsidy the enterprise says it received is money received.
@@ -136,8 +144,22 @@ class Understanding:
                 after = vocabulary.total.search(trail)
                 said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
                 total = said_total and part is None
-            figures.append(found.model_copy(update={"role": role, "part": part, "total": total}))
+            operation = self._operation(f"{lead} {trail}", fold(message))
+            figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
+                                                    "operation": operation}))
         return figures
+
+    def _operation(self, clause: str, message: str) -> Operation:
+        """What the figure does to the figures given before: the operation named in its own
+        clause, else in the message ("不对，应该是250万"), else it sets its input."""
+        for where in (clause, message):
+            found = [(match.start(), Operation(name)) for name, cues in self.vocabulary.operations.items()
+                     if (match := cues.search(where))]
+            if found:
+                # A correction wins over the words it corrects ("不对，不是再加20万，是30万").
+                named = {operation for _, operation in found}
+                return Operation.CORRECT if Operation.CORRECT in named else min(found)[1]
+        return Operation.SET
 
     def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
         segments, start = [], 0
@@ -166,6 +188,10 @@ class Understanding:
                 or text in vocabulary.follow_up_pointers
                 # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
                 or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
+
+    def _names_topic_level(self, item: str | None, text: str) -> bool:
+        """"今年又升到省级了": a level of the topic item's ladder, named alone, continues it."""
+        return bool(item) and bool(self._topic_levels(item or "", text))
 
     def _topic_levels(self, item: str, text: str) -> list[LevelMention]:
         """A bare level in a follow-up ("那省级的呢") on the topic item's ladder: the levels whose
@@ -207,14 +233,21 @@ class Understanding:
             return Intent.CHECKUP
         if not state.checkup.active and text in self.vocabulary.checkup:
             return Intent.CHECKUP
+        if state.last_calculation.items and text in self.vocabulary.explain and not question.input_figures:
+            return Intent.EXPLAIN
         pending = state.pending
-        if pending and self._answers(pending, question):
+        # "软件的50万算不算在门槛里": a question about the rule, asked in the middle of a calculation.
+        rule_question = text in self.vocabulary.rule_question and Asked.AMOUNT not in question.asked
+        if pending and not rule_question and self._answers(pending, question):
             return Intent.ANSWER_PENDING
+        if rule_question:
+            return Intent.ASK
         if question.item is None:
             # Project figures with no project named: ask which project they are for.
             return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
-                or self._names_a_tier_change(question) or self._asks_own_amount(question)):
+                or self._names_a_tier_change(question) or self._asks_own_amount(question)
+                or (question.follow_up and Asked.AMOUNT in question.asked and self._has_figures(question.item, state))):
             return Intent.CALCULATE
         return Intent.ASK
 
@@ -232,6 +265,13 @@ class Understanding:
             return False  # a new topic: the open question is dropped
         rule = self.rules[pending.item]
         return entities.answer_value(rule.input(pending.asking or ""), question) is not None
+
+    @staticmethod
+    def _has_figures(item: str, state: ConversationState) -> bool:
+        """The conversation already holds this enterprise's figures or level for the item: an
+        amount asked about it is its own amount ("那这个能补多少？")."""
+        frame = state.frames.get(item)
+        return bool(frame and (frame.money or frame.values))
 
     def _asks_own_amount(self, question: Question) -> bool:
         """"我们买了一批工业机器人，能补多少钱？": the enterprise's own case, its amount asked, no

@@ -95,6 +95,9 @@ class Vocabulary:
         self.generic_terms = frozenset(cues["generic_terms"])
         self.qualifiers = Cues(cues["qualifiers"])
         self.several = Cues(cues["several"])
+        self.operations = {name: Cues(words) for name, words in cues["operations"].items()}
+        self.explain = Cues(cues["explain"])
+        self.rule_question = Cues(cues["rule_question"])
         self.facts = {name: Cues(words) for name, words in facts["enterprise_facts"].items()}
         self.general_facts = frozenset(facts["general_facts"])
         self.nothing_received = Cues(facts["nothing_received"])
@@ -110,6 +113,8 @@ class Vocabulary:
         self.other_government = Cues(labels["other_government"])
         self.earlier_level = Cues(labels["earlier_level"])
         self.held_before = Cues(labels["held_before"])
+        self.rule_figure_after = Cues(labels["rule_figure_after"])
+        self.had_before = Cues(facts["had_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
         self.home_places = tuple(_read(folder / "places.yaml")["home"])

@@ -1,0 +1,109 @@
+"""The conversation's frame for money: per item, every figure the caller gave in any turn, with
+the input it fills, and the operation its turn applied (set, correct, add, remove). The amount is
+always recomputed from the frame, so "再加20万软件", "不对，应该是250万" and a part given in a
+later turn change the figures already given instead of replacing the calculation."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.understanding.question import Operation
+from calculators import Rule, format_yuan
+
+
+class Term(BaseModel):
+    """One figure as it entered the frame: what it was called and which turn gave it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    value: Decimal
+    turn: int
+    label: str = ""
+
+
+class ItemFrame(BaseModel):
+    """What the caller said for one item: money inputs as lists of terms (summed), other inputs
+    (levels, yes/no conditions) as values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    money: dict[str, list[Term]] = Field(default_factory=dict)
+    values: dict[str, Any] = Field(default_factory=dict)
+    # The item was already paid once (a once-only subsidy "已经拿过"): it is not paid again.
+    received_before: bool = False
+
+    def total(self, name: str) -> Decimal:
+        return sum((term.value for term in self.money.get(name, [])), Decimal(0))
+
+    def inputs(self) -> dict[str, Any]:
+        """Calculator inputs: each money input the sum of its terms, then the other values."""
+        return {**{name: str(self.total(name)) for name, terms in self.money.items() if terms}, **self.values}
+
+    def apply(self, rule: Rule, name: str, operation: Operation, term: Term) -> None:
+        """One figure for input `name`, by its operation. A part added to a project whose total
+        alone is known adds to the total ("总投资190万" … "再加20万软件" → 210万)."""
+        base = rule.base.input if rule.base else None
+        parts = set(rule.base.parts) if rule.base and rule.base.parts else set()
+        if operation is Operation.ADD and name in parts and name not in self.money and base in self.money:
+            name = base
+        if operation is Operation.REMOVE:
+            self._remove(name, term, base)
+            return
+        if operation is Operation.ADD and self.money.get(name):
+            self.money[name].append(term)
+            return
+        self.money[name] = [term]
+        if name == base:
+            for part in parts:  # a new total stands for the parts said before it
+                self.money.pop(part, None)
+        elif name in parts and base in self.money and all(p in self.money for p in parts):
+            earlier = all(t.turn < term.turn for t in self.money[base])
+            if earlier:  # every part given now: they make the total, an older total goes
+                self.money.pop(base)
+
+    def _remove(self, name: str, term: Term, base: str | None) -> None:
+        """Takes out a figure given before: the term of that value, else its amount from the input."""
+        for where in [name, *(n for n in self.money if n != name)]:
+            terms = self.money.get(where, [])
+            match = next((t for t in terms if t.value == term.value), None)
+            if match is not None:
+                terms.remove(match)
+                if not terms:
+                    self.money.pop(where)
+                return
+        target = name if name in self.money else base
+        if target and target in self.money:
+            self.money[target].append(term.model_copy(update={"value": -term.value}))
+
+    def sums(self, rule: Rule) -> list[str]:
+        """"实际投资额 = 190万元 + 20万元 = 210万元": every money input made of several figures."""
+        lines = []
+        for name, terms in self.money.items():
+            if len(terms) < 2:
+                continue
+            label = rule.input(name).label.zh
+            added = " + ".join(format_yuan(t.value) for t in terms).replace("+ -", "− ")
+            lines.append(f"{label} = {added} = {format_yuan(self.total(name))}")
+        return lines
+
+    def sums_en(self, rule: Rule) -> list[str]:
+        lines = []
+        for name, terms in self.money.items():
+            if len(terms) < 2:
+                continue
+            added = " + ".join(f"{t.value:,.0f}" for t in terms).replace("+ -", "− ")
+            lines.append(f"{rule.input(name).label.en} = {added} = {self.total(name):,.0f} yuan")
+        return lines
+
+
+class LastCalculation(BaseModel):
+    """What the last calculation computed, so "怎么算出来的" shows it again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: list[str] = Field(default_factory=list)
+    # Several items were asked together: the reply gives their sum.
+    total: bool = False
