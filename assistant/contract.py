@@ -61,6 +61,8 @@ class Reply(BaseModel):
     warnings: list[str] = Field(default_factory=list)
     # With status error: what is wrong, for API clients (empty_message, invalid_amount, ...).
     error_code: str | None = None
+    # Several items asked together ("两项一共多少"): the sum of their amounts, in yuan.
+    total_yuan: float | None = None
 
     @model_validator(mode="after")
     def _status_rules(self) -> Reply:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
@@ -163,8 +164,10 @@ class Assistant:
         """The Reply for an outcome, in the user's script; session and id are set by the caller."""
         session = ""
         if isinstance(outcome, Refused):
+            refusal = self.understanding.vocabulary.refusal_named(outcome.rule)
+            said = (refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None)
             return Reply(session=session, status=Status.REFUSED,
-                         answer=to_script(guard.refusal_text(script, outcome.rule), script))
+                         answer=to_script(said or guard.refusal_text(script, outcome.rule), script))
         if isinstance(outcome, InputError):
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)
@@ -176,9 +179,11 @@ class Assistant:
         if isinstance(outcome, Calculated):
             citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
             status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
+            total = sum((c.amount_yuan or 0 for c in outcome.calculations if c.eligible), Decimal(0))
             return self._with_warnings(Reply(
                 session=session, status=status, answer=to_script(calculated_text(outcome, script), script),
-                citations=citations, calculations=[to_contract(c) for c in outcome.calculations]), today, script)
+                citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
+                total_yuan=float(total) if outcome.total else None), today, script)
         if isinstance(outcome, CheckupReport):
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):

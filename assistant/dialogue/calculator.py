@@ -19,7 +19,7 @@ from assistant.understanding.question import Figure, Intent, Operation, Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import CalculatorError, Rule, RuleBook, compute, format_yuan, missing_inputs
-from calculators.models import NO_PREVIOUS_LEVEL
+from calculators.models import NO_PREVIOUS_LEVEL, Scope
 from calculators.reading import AmountError, validate_amount
 
 
@@ -74,7 +74,7 @@ class CalculatorDialogue:
                state: ConversationState, fill: str | None = None) -> ItemFrame:
         """What this message says for `item` enters its frame: levels and yes/no conditions as
         values, each figure by its operation, a once-only subsidy said to be had already."""
-        rule = self.rules[item]
+        rule = self.rules[rule_id(item)]
         frame = state.frames.setdefault(item, ItemFrame())
         previous = frame.values.get(rule.previous_tier_input or "")
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
@@ -95,9 +95,12 @@ class CalculatorDialogue:
         tier_known = frame.values.get(rule.previous_tier_input or "", previous) not in {None, NO_PREVIOUS_LEVEL}
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
+        said: set[str] = set()
         for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
-            frame.apply(rule, name, figure.operation,
-                        Term(value=figure.value_yuan, turn=state.turns, label=figure.label))
+            # A second figure for the same input in one message is another payment for it.
+            operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
+            frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, label=figure.label))
+            said.add(name)
         if question.entities.had_item_before:
             # "我们之前已经拿过一次了": the condition that the subsidy was not had before is not met.
             for condition in rule.conditions:
@@ -155,20 +158,33 @@ class CalculatorDialogue:
     def _each_item_its_figures(self, question: Question, facts: dict[str, bool],
                                state: ConversationState) -> Calculated | None:
         """"买机器人花了260万，另外工厂物联网项目投了80万，两项一共多少": several items, each named
-        with its own figures in its own clause, each computed from those figures alone, and the
-        sum given."""
-        groups: dict[str, list] = {}
+        with its own figures, each computed from those figures alone, and the sum given. A clause
+        naming no item speaks of the one named before it ("我们是服务商，收入600万"); plain figures
+        in several clauses for a per-project item the caller says there are several of ("两个物联网
+        项目，一个40万，一个100万") are several projects."""
+        per_item: dict[str, list[list[Figure]]] = {}
+        current = None
         for segment in question.segments:
+            current = segment.items[0] if segment.items else current
             figures = [f for f in segment.figures if f in question.input_figures]
-            if segment.items and figures:
-                groups.setdefault(segment.items[0], []).extend(figures)
+            if current and figures:
+                per_item.setdefault(current, []).append(figures)
+        several = question.text in self.vocabulary.several
+        groups: dict[str, list[Figure]] = {}
+        for item, clauses in per_item.items():
+            plain = all(not f.part and not f.total for figures in clauses for f in figures)
+            if several and plain and len(clauses) >= 2 and self.rules[item].cap_scope is Scope.per_project:
+                groups.update({item if n == 0 else f"{item}#{n + 1}": figures for n, figures in enumerate(clauses)})
+            else:
+                groups[item] = [f for figures in clauses for f in figures]
         if len(groups) < 2:
             return None
         snapshot = {item: frame.model_copy(deep=True) for item, frame in state.frames.items()}
-        for item, figures in groups.items():
-            self._apply(item, question, figures, facts, state)
+        for key, figures in groups.items():
+            state.frames.pop(key, None) if "#" in key else None
+            self._apply(key, question, figures, facts, state)
         try:
-            if any(missing_inputs(item, state.frames[item].inputs()) for item in groups):
+            if any(missing_inputs(rule_id(key), state.frames[key].inputs()) for key in groups):
                 state.frames = snapshot
                 return None
         except CalculatorError:
@@ -183,10 +199,10 @@ class CalculatorDialogue:
         for item in items:
             frame = state.frames.get(item, ItemFrame())
             try:
-                calculation = compute(item, frame.inputs())
+                calculation = compute(rule_id(item), frame.inputs())
             except CalculatorError as exc:
-                return InputError(exc.code, str(exc), (item,))
-            sums = frame.sums(self.rules[item])
+                return InputError(exc.code, str(exc), (rule_id(item),))
+            sums = frame.sums(self.rules[rule_id(item)])
             if sums:
                 calculation = calculation.model_copy(update={"formula": "；".join([*sums, calculation.formula])})
             calculations.append(calculation)
@@ -268,6 +284,11 @@ def _held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, sc
     if english:
         return f"Noted for this item's calculations — {'; '.join(noted)}."
     return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"
+
+
+def rule_id(key: str) -> str:
+    """The item of a frame key: "factory_iot#2" is the second factory-IoT project of a message."""
+    return key.split("#", 1)[0]
 
 
 def _complete(rule: Rule, inputs: dict[str, Any]) -> bool:

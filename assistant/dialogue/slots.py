@@ -97,10 +97,11 @@ def money_assignments(rule: Rule, figures: list[Figure], previous_tier_known: bo
             assigned.append((figure, base))
         else:
             leftovers.append(figure)
-    # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万").
+    # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万"); several
+    # unlabelled amounts are several payments for it ("上半年300万，下半年900万").
     target = fill or main
     if target and leftovers and target not in {name for _, name in assigned}:
-        assigned.append((leftovers[0], target))
+        assigned += [(figure, target) for figure in leftovers]
     return assigned
 
 

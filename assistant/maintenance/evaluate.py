@@ -85,7 +85,8 @@ def _has_every_group(groups: list[list[str]], haystack: str) -> bool:
 def score_case(case: dict, replies: list[dict]) -> dict[str, bool]:
     """Every check of one case on its last reply, by name; the case passes when all are true."""
     last = replies[-1]
-    amounts = [c.get("amount_yuan") for c in last.get("calculations", [])]
+    # Each item's amount, and the sum when several items were asked together.
+    amounts = [c.get("amount_yuan") for c in last.get("calculations", [])] + [last.get("total_yuan")]
     answer = fold_for_compare(last["answer"])
     scores: dict[str, bool]
     if case["kind"] == "refused":

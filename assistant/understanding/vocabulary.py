@@ -73,6 +73,8 @@ class Refusal(BaseModel):
     cues: list[Any]
     # Cues of a question about the rule itself ("骗取补助会受到什么处罚"), which is answered, not refused.
     unless: list[Any] = []
+    # What the assistant says instead, by language (zh, en); the general refusal when absent.
+    reply: dict[str, str] = {}
 
 
 class Vocabulary:
@@ -118,6 +120,9 @@ class Vocabulary:
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
         self.home_places = tuple(_read(folder / "places.yaml")["home"])
+
+    def refusal_named(self, name: str) -> Refusal | None:
+        return next((refusal for refusal in self.refusals if refusal.name == name), None)
 
     def refusal(self, folded: str) -> Refusal | None:
         return next((refusal for refusal, cues, unless in self._refusal_cues
