@@ -34,6 +34,7 @@ from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
 from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
+from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook, get_rule, load_rulebook
@@ -71,7 +72,8 @@ class Assistant:
         self.retriever = retriever
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
-        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections)
+        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections,
+                                           PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer))
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
         direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
@@ -141,6 +143,9 @@ class Assistant:
     def decide(self, question: Question, state: ConversationState, today: date) -> Outcome:
         if question.intent is Intent.REFUSE:
             return Refused(question.refusal or "")
+        unstated = self._unstated(question)
+        if unstated:
+            return unstated
         if question.intent is not Intent.CHECKUP:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
@@ -150,6 +155,28 @@ class Assistant:
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
         # question asked back, and every figure given, where they were.
         return self.answerer.answer(question, state, today)
+
+    def _unstated(self, question: Question) -> NotStated | None:
+        """What the policy does not decide, said plainly before any clause is looked for: money it
+        never sets ("房租补贴"), one enterprise's chances, legal or investment advice. A message that
+        gives figures for a calculation is not turned away for a word beside them."""
+        if question.intent not in {Intent.ASK, Intent.CALCULATE} or question.input_figures:
+            return None
+        english = question.script is Script.ENGLISH
+        meta = self.documents[0].meta
+        where = (f" The policy is implemented by {meta.department_full} ({meta.department}), who can tell."
+                 if english else f"政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询。")
+        if question.unstated_money:
+            named = "、".join(f"“{m}”" for m in question.unstated_money)
+            return NotStated(reasons=((f"The policy sets no {named}." if english
+                                       else f"政策原文没有规定{named}，也没有相应的标准或金额。") + where,))
+        if question.outside_policy:
+            return NotStated(reasons=((
+                "The policy does not decide this: it sets conditions and amounts, not whether a particular "
+                "enterprise will be recognised or paid, and it gives no legal or investment advice." if english
+                else "政策原文不涉及这一点：政策只规定条件和补助标准，不对具体企业能否获得认定或补助作出判断，"
+                     "也不提供法律或投资方面的意见。") + where,))
+        return None
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
         state.language = question.script

@@ -233,6 +233,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the per-category eval set (skipped when the file is absent)")
     parser.add_argument("--today", default=None, help="passed to batch (default: the system date)")
     parser.add_argument("--verbose", action="store_true", help="list every failed case")
+    parser.add_argument("--fresh", type=Path, nargs="*", default=None,
+                        help="fresh sets to score (default: every set in tests/data/fresh/)")
     args = parser.parse_args(argv)
     if not args.cases.exists():
         print(f"no dev cases at {args.cases}", file=sys.stderr)
@@ -256,7 +258,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {metric:13} {hits:3d}/{total:<3d} {hits / total if total else 0:6.1%}")
     if eval_cases:
         print_eval(eval_cases, replies, args.eval_cases, args.verbose)
-    for path in fresh_sets():
+    for path in fresh_sets() if args.fresh is None else args.fresh:
         print_fresh_set(path, args.today, args.verbose)
     if get_settings().llm_provider != "none":
         print(model_summary(batch_log))

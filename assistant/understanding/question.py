@@ -141,6 +141,10 @@ class Question(BaseModel):
     follow_up: bool = False
     # The item the turn is about: named, or carried over from the topic for a follow-up.
     item: str | None = None
+    # Money the question names that the policy never sets ("房租补贴", "贴息"): policy_map.py.
+    unstated_money: list[str] = Field(default_factory=list)
+    # The question asks what no provision decides (one enterprise's chances, legal or investment advice).
+    outside_policy: bool = False
     # Search texts of the questions asked one after another in the message, when there are several.
     parts: list[str] = Field(default_factory=list)
 

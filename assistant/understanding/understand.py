@@ -19,6 +19,7 @@ from assistant.understanding.question import (
     Question,
     Segment,
 )
+from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.spelling import SoundAlikes, policy_terms
 from assistant.understanding.text import detect_script, fold
 from assistant.understanding.topic import TopicClauses
@@ -48,8 +49,9 @@ class Understanding:
     (items, inputs, levels), the policy's word list and its typo corrections."""
 
     def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer,
-                 corrections: dict[str, str] | None = None) -> None:
+                 corrections: dict[str, str] | None = None, policy_map: PolicyMap | None = None) -> None:
         self.vocabulary = vocabulary
+        self.policy_map = policy_map
         self.rulebook = rulebook
         self.rules = {rule.id: rule for rule in rulebook.rules}
         self.tokenizer = tokenizer
@@ -87,14 +89,25 @@ class Understanding:
             and not any(f.role is FigureRole.RECEIVED for f in figures),
         )
         refusal = self.vocabulary.refusal(text)
+        asked = self._about_repealed(asked, found.years)
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal.name if refusal else None,
             follow_up=follow_up, item=item, parts=self._parts(text),
+            unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
+            outside_policy=text in self.vocabulary.outside_policy,
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
+
+    def _about_repealed(self, asked: list[Asked], years: list[int]) -> list[Asked]:
+        """"2019年那个实施意见还作数吗": an earlier document this policy names as repealed is asked
+        about through what this policy says of it."""
+        if self.policy_map and any(year in self.policy_map.repealed_years for year in years) \
+                and Asked.REPEAL not in asked:
+            return [kind for kind in asked if kind is not Asked.OTHER] + [Asked.REPEAL]
+        return asked
 
     def _parts(self, text: str) -> list[str]:
         """The search texts of the questions a message asks one after another ("…多少个？…几家？")."""

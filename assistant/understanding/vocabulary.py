@@ -100,6 +100,11 @@ class Vocabulary:
         self.operations = {name: Cues(words) for name, words in cues["operations"].items()}
         self.explain = Cues(cues["explain"])
         self.rule_question = Cues(cues["rule_question"])
+        self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
+        self.outside_policy = Cues(cues["outside_policy"])
+        self.question_words = frozenset(
+            word for line in (folder / "question_words.txt").read_text(encoding="utf-8").splitlines()
+            if not line.startswith("#") for word in line.split())
         self.facts = {name: Cues(words) for name, words in facts["enterprise_facts"].items()}
         self.general_facts = frozenset(facts["general_facts"])
         self.nothing_received = Cues(facts["nothing_received"])

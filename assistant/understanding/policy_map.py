@@ -1,0 +1,80 @@
+"""What the policy states, built once from its clauses, the calculator rules and the document
+metadata: which money subjects it sets figures for, which subjects it speaks of at all, and which
+earlier documents it names. A question is read against it, so "the policy does not state this"
+is a lookup in the policy's own text rather than a list of questions someone has seen.
+
+A money subject is a word that names money ("房租补贴", "专家费", "贴息", "利率"; the endings are
+`money_nouns` in cues.yaml). The policy states it when the word itself is in the text, when the
+word before the ending names a subsidy item (rules.yaml keywords), or when it stands in one of
+the text's sentences that carry a money figure ("设备补贴": 设备 is in the sentence that sets the
+projects' 10% and 15%). "培训补贴" is not stated: 培训 stands only in sentences without money."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from assistant.corpus.documents import Document
+from assistant.retrieval.lexical import Tokenizer
+from assistant.understanding.text import fold
+from assistant.understanding.vocabulary import Vocabulary
+from calculators import RuleBook
+
+# A sentence of the policy that sets money: an amount in 元 or a rate.
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
+_SENTENCE_END = re.compile(r"(?<=[。；;\n])")
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_YEAR = re.compile(r"(?:19|20)\d{2}")
+# The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
+# not "免费" or "经费", whose one character before 费 makes one word with it.
+SUBJECT_MIN_CHARS = 2
+
+
+class PolicyMap:
+    def __init__(self, documents: Iterable[Document], rulebook: RuleBook, vocabulary: Vocabulary,
+                 tokenizer: Tokenizer) -> None:
+        documents = list(documents)
+        self.tokenizer = tokenizer
+        self.text = "".join(clause.search_text for document in documents for clause in document.clauses)
+        self.money_sentences = [sentence for document in documents for clause in document.clauses
+                                for sentence in _SENTENCE_END.split(clause.search_text) if _MONEY.search(sentence)]
+        self.item_words = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
+        self.money_nouns = sorted({n for nouns in vocabulary.money_nouns.values() for n in nouns}, key=len, reverse=True)
+        self.specific_money = frozenset(vocabulary.money_nouns["specific"])
+        self.question_words = vocabulary.question_words
+        # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
+        self.repealed_years: set[int] = set()
+        for document in documents:
+            years = [int(y) for y in _YEAR.findall(document.meta.repeals or "")]
+            if years:
+                self.repealed_years |= set(range(min(years), max(years) + 1))
+
+    def unstated_money(self, folded: str) -> list[str]:
+        """Money subjects the question names that the policy never sets or speaks of."""
+        words = self.tokenizer.tokens(folded)
+        unstated = []
+        for index, word in enumerate(words):
+            ending = next((noun for noun in self.money_nouns if word.endswith(noun)), None)
+            if ending is None:
+                continue
+            following = words[index + 1] if index + 1 < len(words) else ""
+            if word == ending and any(following.endswith(noun) for noun in self.money_nouns):
+                continue  # "房租补贴": the money word before another is that one's subject
+            if word == ending:
+                subject = words[index - 1] if index and words[index - 1] != "的" else ""
+                if not subject and ending in self.specific_money and ending not in self.text:
+                    unstated.append(ending)  # "贴息", "利率": a money word the policy never uses
+                    continue
+            else:
+                subject = word[:-len(ending)]
+            if len(subject) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(subject) or subject in self.question_words:
+                continue
+            whole = subject + ending
+            if not self.states(subject, whole):
+                unstated.append(whole)
+        return list(dict.fromkeys(unstated))
+
+    def states(self, subject: str, whole: str) -> bool:
+        if whole in self.text or any(word in whole for word in self.item_words):
+            return True
+        return any(subject in sentence for sentence in self.money_sentences)
