@@ -32,9 +32,9 @@ from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
+from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
-from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook, get_rule, load_rulebook
@@ -192,9 +192,9 @@ class Assistant:
         session = ""
         if isinstance(outcome, Refused):
             refusal = self.understanding.vocabulary.refusal_named(outcome.rule)
-            said = (refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None)
+            own = refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None
             return Reply(session=session, status=Status.REFUSED,
-                         answer=to_script(said or guard.refusal_text(script, outcome.rule), script))
+                         answer=to_script(own or guard.refusal_text(script, outcome.rule), script))
         if isinstance(outcome, InputError):
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)

@@ -101,7 +101,7 @@ class CalculatorDialogue:
             operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
             frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, label=figure.label))
             said.add(name)
-        if question.entities.had_item_before:
+        if question.entities.had_item_before and question.entities.items[:1] == [rule.id]:
             # "我们之前已经拿过一次了": the condition that the subsidy was not had before is not met.
             for condition in rule.conditions:
                 if condition.expect is False and rule.input(condition.input).kind == "bool":

@@ -15,6 +15,7 @@ import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import yaml
@@ -122,6 +123,10 @@ def passes(case: dict, replies: list[dict]) -> bool:
     return all(score_case(case, replies).values())
 
 
+def passes_in(replies: dict[str, list[dict]], case: dict) -> bool:
+    return passes(case, replies[case["id"]])
+
+
 def category_table(cases: list[dict], replies: dict[str, list[dict]]) -> dict[str, tuple[int, int]]:
     """Per category: (cases passing every check, cases)."""
     table = {category: (0, 0) for category in CATEGORIES}
@@ -175,7 +180,7 @@ def print_fresh_set(path: Path, today: str | None, verbose: bool) -> None:
     tables = {}
     for variant, env in VARIANTS.items():
         replies = run_batch(cases, today, env=env)
-        tables[variant] = table_of(cases, lambda case: passes(case, replies[case["id"]]))
+        tables[variant] = table_of(cases, partial(passes_in, replies))
         if verbose and variant == "today":
             for case in cases:
                 if not passes(case, replies[case["id"]]):

@@ -59,6 +59,10 @@ class Tokenizer:
         """The text is a word of jieba's dictionary or of the policy's."""
         return self._jieba.FREQ.get(text, 0) > 0
 
+    def tagged(self, text: str) -> list[tuple[str, str]]:
+        """(word, jieba part-of-speech flag) over the folded text, in order."""
+        return [(w.word, w.flag) for w in self._pos.cut(fold(text))]
+
     def places(self, text: str) -> list[str]:
         """Place names in the text (jieba's `ns` tag), other than words of the policy's own."""
         return [w.word for w in self._pos.cut(fold(text))

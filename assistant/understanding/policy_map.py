@@ -28,6 +28,9 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 # The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
 # not "免费" or "经费", whose one character before 费 makes one word with it.
 SUBJECT_MIN_CHARS = 2
+# jieba's noun flags (common, proper, verbal and organisation nouns): only a noun right before a
+# money word names what the money is for ("培训补贴"); "具体补助", "另外奖励", "申请补贴" do not.
+NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt"})
 
 
 class PolicyMap:
@@ -39,9 +42,11 @@ class PolicyMap:
         self.money_sentences = [sentence for document in documents for clause in document.clauses
                                 for sentence in _SENTENCE_END.split(clause.search_text) if _MONEY.search(sentence)]
         self.item_words = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
-        self.money_nouns = sorted({n for nouns in vocabulary.money_nouns.values() for n in nouns}, key=len, reverse=True)
+        nouns = {noun for kind in vocabulary.money_nouns.values() for noun in kind}
+        self.money_nouns = sorted(nouns, key=len, reverse=True)
         self.specific_money = frozenset(vocabulary.money_nouns["specific"])
         self.question_words = vocabulary.question_words
+        self.asked = vocabulary.asked
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
         for document in documents:
@@ -51,28 +56,35 @@ class PolicyMap:
 
     def unstated_money(self, folded: str) -> list[str]:
         """Money subjects the question names that the policy never sets or speaks of."""
-        words = self.tokenizer.tokens(folded)
+        words = self.tokenizer.tagged(folded)
         unstated = []
-        for index, word in enumerate(words):
+        for index, (word, _) in enumerate(words):
             ending = next((noun for noun in self.money_nouns if word.endswith(noun)), None)
             if ending is None:
                 continue
-            following = words[index + 1] if index + 1 < len(words) else ""
+            following = words[index + 1][0] if index + 1 < len(words) else ""
             if word == ending and any(following.endswith(noun) for noun in self.money_nouns):
                 continue  # "房租补贴": the money word before another is that one's subject
-            if word == ending:
-                subject = words[index - 1] if index and words[index - 1] != "的" else ""
-                if not subject and ending in self.specific_money and ending not in self.text:
-                    unstated.append(ending)  # "贴息", "利率": a money word the policy never uses
-                    continue
-            else:
+            if word != ending:
                 subject = word[:-len(ending)]
-            if len(subject) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(subject) or subject in self.question_words:
+            elif index and words[index - 1][1] in NOUN_FLAGS:
+                subject = words[index - 1][0]  # the noun right before it: "培训 补贴", "专家 费"
+            else:
+                subject = ""
+            if not subject:
+                if ending in self.specific_money and ending not in self.text:
+                    unstated.append(ending)  # "贴息", "利率": a money word the policy never uses
+                continue
+            if len(subject) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(subject) or self._is_facet(subject):
                 continue
             whole = subject + ending
             if not self.states(subject, whole):
                 unstated.append(whole)
         return list(dict.fromkeys(unstated))
+
+    def _is_facet(self, word: str) -> bool:
+        """"比例补助", "门槛": words of what is asked about money, not a kind of money."""
+        return word in self.question_words or any(word in cues for cues in self.asked.values())
 
     def states(self, subject: str, whole: str) -> bool:
         if whole in self.text or any(word in whole for word in self.item_words):

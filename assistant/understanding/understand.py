@@ -8,6 +8,7 @@ from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.figures import find_figures
+from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import (
     Asked,
     Entities,
@@ -19,7 +20,6 @@ from assistant.understanding.question import (
     Question,
     Segment,
 )
-from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.spelling import SoundAlikes, policy_terms
 from assistant.understanding.text import detect_script, fold
 from assistant.understanding.topic import TopicClauses
@@ -89,7 +89,7 @@ class Understanding:
             and not any(f.role is FigureRole.RECEIVED for f in figures),
         )
         refusal = self.vocabulary.refusal(text)
-        asked = self._about_repealed(asked, found.years)
+        asked = self._about_repealed(asked, found.years, items)
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
@@ -101,12 +101,15 @@ class Understanding:
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
 
-    def _about_repealed(self, asked: list[Asked], years: list[int]) -> list[Asked]:
+    def _about_repealed(self, asked: list[Asked], years: list[int], items: list[str]) -> list[Asked]:
         """"2019年那个实施意见还作数吗": an earlier document this policy names as repealed is asked
-        about through what this policy says of it."""
+        about through what this policy says of it — not what it paid ("2019年那版里机器换人按几个点"),
+        which this policy does not state."""
+        about_figures = bool(items) or bool(set(asked) & {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD})
         if self.policy_map and any(year in self.policy_map.repealed_years for year in years) \
-                and Asked.REPEAL not in asked:
-            return [kind for kind in asked if kind is not Asked.OTHER] + [Asked.REPEAL]
+                and Asked.REPEAL not in asked and not about_figures:
+            kept: list[Asked] = [kind for kind in asked if kind is not Asked.OTHER]
+            return [*kept, Asked.REPEAL]
         return asked
 
     def _parts(self, text: str) -> list[str]:
