@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     top_k: int = Field(default=3, ge=1, le=20)
     # The callers'-words list (corpus/vocabulary/callers_words.yaml); off only to measure what it contributes.
     use_synonyms: bool = True
+    # Nearest labelled examples (corpus/vocabulary/examples.yaml) decide what a message asks when no
+    # cue does; off only to measure what they contribute.
+    use_examples: bool = True
     max_message_chars: int = Field(default=2000, ge=1)
     session_ttl_seconds: int = Field(default=2 * 3600, ge=60)
 

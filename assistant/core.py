@@ -27,11 +27,12 @@ from assistant.integrations.llm import configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
-from assistant.retrieval.embeddings import Embedder
+from assistant.retrieval.embeddings import Embedder, QueryCache
 from assistant.retrieval.hybrid import HybridRetriever
 from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
+from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
@@ -64,8 +65,9 @@ class Assistant:
 
     def __init__(self, *, settings: Settings, documents: tuple[Document, ...], rulebook: RuleBook,
                  vocabulary: Vocabulary, retriever: HybridRetriever, sessions: SessionStore,
-                 answerer: AnsweringStrategy | None = None) -> None:
-        """`answerer` answers ASK turns; the extractive one built from these parts by default."""
+                 answerer: AnsweringStrategy | None = None, examples: ExampleRouter | None = None) -> None:
+        """`answerer` answers ASK turns; the extractive one built from these parts by default.
+        `examples` reads what a message asks when no cue does (none: cues alone)."""
         self.settings = settings
         self.documents = documents
         self.rulebook = rulebook
@@ -73,7 +75,7 @@ class Assistant:
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections,
-                                           PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer))
+                                           PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer), examples)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
         direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
@@ -92,7 +94,7 @@ class Assistant:
         settings = settings or get_settings()
         documents = load_corpus(settings.corpus_dir)
         vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
-        embedder = Embedder.from_settings(settings)
+        embedder = QueryCache(Embedder.from_settings(settings))
         client = chroma_client(settings)
         report = build_index(settings, documents, embedder, progress=progress, client=client)
         if report.embedded or report.removed:
@@ -101,7 +103,9 @@ class Assistant:
         assistant = cls(settings=settings, documents=documents, rulebook=load_rulebook(),
                         vocabulary=vocabulary,
                         retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
-                        sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds))
+                        sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds),
+                        examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder)
+                        if settings.use_examples else None)
         # The extractive answerer, or a language model with it as the fallback (LLM_PROVIDER).
         assistant.answerer = configured_answerer(settings, assistant)
         return assistant

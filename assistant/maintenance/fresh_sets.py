@@ -23,9 +23,11 @@ FRESH_DIR = REPO_ROOT / "tests" / "data" / "fresh"
 # The categories examiners write, in the order the table prints them.
 FRESH_CATEGORIES = ("fact", "not_stated", "amount", "follow_up", "english", "typo", "long", "multi_part",
                     "refusal")
-# Runs of a set beside the product: without the callers' words, to show what they contribute.
+# Runs of a set beside the product: without the example fallback and without the callers' words,
+# to show what each contributes.
 VARIANTS = {
     "today": {},
+    "no examples": {"POLICY_ASSISTANT_USE_EXAMPLES": "false"},
     "no callers' words": {"POLICY_ASSISTANT_USE_SYNONYMS": "false"},
 }
 

@@ -4,6 +4,8 @@ function, and LangChain's Embeddings. Queries and passages get their own prompts
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections import OrderedDict
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -105,6 +107,39 @@ class Embedder:
 
     def passages(self, texts: list[str]) -> np.ndarray:
         return self._encode(texts, self.passage_prefix)
+
+
+class QueryCache:
+    """An embedder that remembers its last query vectors: understanding compares a message with
+    the example bank and the retriever then searches with the same text, embedded once."""
+
+    def __init__(self, embedder: EmbedderContract, size: int = 64) -> None:
+        self.embedder = embedder
+        self.size = size
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def fingerprint(self) -> str:
+        return self.embedder.fingerprint
+
+    def queries(self, texts: list[str]) -> np.ndarray:
+        if len(texts) != 1:
+            return self.embedder.queries(texts)
+        with self._lock:
+            vector = self._vectors.get(texts[0])
+            if vector is not None:
+                self._vectors.move_to_end(texts[0])
+                return vector[None, :]
+        vector = self.embedder.queries(texts)[0]
+        with self._lock:
+            self._vectors[texts[0]] = vector
+            while len(self._vectors) > self.size:
+                self._vectors.popitem(last=False)
+        return vector[None, :]
+
+    def passages(self, texts: list[str]) -> np.ndarray:
+        return self.embedder.passages(texts)
 
 
 @register_embedding_function

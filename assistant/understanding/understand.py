@@ -7,6 +7,7 @@ import re
 from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
+from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.figures import find_figures
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import (
@@ -49,9 +50,11 @@ class Understanding:
     (items, inputs, levels), the policy's word list and its typo corrections."""
 
     def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer,
-                 corrections: dict[str, str] | None = None, policy_map: PolicyMap | None = None) -> None:
+                 corrections: dict[str, str] | None = None, policy_map: PolicyMap | None = None,
+                 examples: ExampleRouter | None = None) -> None:
         self.vocabulary = vocabulary
         self.policy_map = policy_map
+        self.examples = examples
         self.rulebook = rulebook
         self.rules = {rule.id: rule for rule in rulebook.rules}
         self.tokenizer = tokenizer
@@ -89,17 +92,40 @@ class Understanding:
             and not any(f.role is FigureRole.RECEIVED for f in figures),
         )
         refusal = self.vocabulary.refusal(text)
+        refusal_name = refusal.name if refusal else None
+        outside = text in self.vocabulary.outside_policy
+        routed = self._routed(text, asked, refusal_name, outside, items, figures)
+        if routed and routed.startswith("asked."):
+            asked = [Asked(routed.removeprefix("asked."))]
+        elif routed and routed.startswith("refuse."):
+            refusal_name = routed.removeprefix("refuse.")
+        elif routed == "outside":
+            outside = True
         asked = self._about_repealed(asked, found.years, items)
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
-            entities=found, asked=asked, intent=Intent.ASK, refusal=refusal.name if refusal else None,
+            entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
             follow_up=follow_up, item=item, parts=self._parts(text),
             unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
-            outside_policy=text in self.vocabulary.outside_policy,
+            outside_policy=outside,
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
+
+    def _routed(self, text: str, asked: list[Asked], refusal: str | None, outside: bool, items: list[str],
+                figures: list[Figure]) -> str | None:
+        """What the example bank reads in a message no cue read: what is asked when no cue of
+        `asked` matched, a request to refuse or a question outside the policy when the message
+        names no item and gives no figure. None when the cues decided or the examples are unsure."""
+        if self.examples is None or refusal or outside or (asked != [Asked.OTHER] and (items or figures)):
+            return None
+        routed = self.examples.route(text)
+        if routed is None:
+            return None
+        if routed.startswith("asked."):
+            return routed if asked == [Asked.OTHER] else None
+        return None if items or figures else routed
 
     def _about_repealed(self, asked: list[Asked], years: list[int], items: list[str]) -> list[Asked]:
         """"2019年那个实施意见还作数吗": an earlier document this policy names as repealed is asked
