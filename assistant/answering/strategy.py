@@ -57,6 +57,13 @@ class ExtractiveAnswerer:
             meta = self.documents[0].meta
             return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
         top = retrieval.hits[0]
+        if not items:
+            # "我们是做数字化改造服务的": the one item the answering clause pays becomes the topic, so a
+            # figure in the next turn lands on it.
+            paid = [rule.id for rule in self.rulebook.rules
+                    if rule.clause == top.clause.location and rule.calculation != "no_figure"]
+            if len(paid) == 1:
+                state.topic.item = paid[0]
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
         items = [item for item in items if get_rule(item).clause == top.clause.location]

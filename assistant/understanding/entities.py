@@ -9,7 +9,7 @@ from typing import Any
 
 from assistant.understanding.question import Figure, LevelMention, Question
 from assistant.understanding.text import fold
-from assistant.understanding.vocabulary import Vocabulary
+from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import Input, Rule, RuleBook, match_items
 from calculators.reading import read_yes_no
 
@@ -74,9 +74,10 @@ def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelM
             for position, value in named]
 
 
-def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook) -> list[str]:
-    """Items named, best first: an item whose keyword labels a figure ("规划设计费8000元"), then
-    one that takes money when figures are given, then the longest keyword."""
+def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: Cues | None = None) -> list[str]:
+    """Items named, best first: the head of the phrase before an item named in a qualifier
+    ("通过服务商购买的云服务": the cloud service), then an item whose keyword labels a figure
+    ("规划设计费8000元"), then one that takes money when figures are given, then the longest keyword."""
     rules = {rule.id: rule for rule in rulebook.rules}
     # "规划设计的费用" names 规划设计费用: the particle 的 never changes which item is meant.
     plain = folded.replace("的", "")
@@ -95,7 +96,30 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook) -> list[s
     def takes_money(item: str) -> bool:
         return bool(figures) and any(spec.kind == "money" for spec in rules[item].inputs)
 
-    return sorted(named, key=lambda item: (not labelled(item), not takes_money(item)))
+    def qualifying(item: str) -> bool:
+        return markers is not None and all(_in_qualifier(plain, span, spans, item, markers) for span in spans[item])
+
+    return sorted(named, key=lambda item: (qualifying(item), not labelled(item), not takes_money(item)))
+
+
+# How far after a qualifier's marker an item's keyword may stand and still be inside it: "通过我们合作的服务商"
+# (6 characters between), "through a local service provider" (8).
+QUALIFIER_REACH = 12
+_CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n]")
+
+
+def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[int, int]]], item: str,
+                  markers: Cues) -> bool:
+    """The keyword at `span` follows a qualifier's marker in its clause, and another item is named
+    in the same clause — after it ("通过服务商购买的云服务") or before the marker ("cloud storage
+    through a service provider"): it qualifies that item, it is not the head."""
+    before = _CLAUSE_BREAK.split(text[max(0, span[0] - QUALIFIER_REACH):span[0]])[-1]
+    if markers.search(before) is None:
+        return False
+    start_of_clause = span[0] - len(_CLAUSE_BREAK.split(text[:span[0]])[-1])
+    end_of_clause = span[1] + len(_CLAUSE_BREAK.split(text[span[1]:])[0])
+    return any(start_of_clause <= start and stop <= end_of_clause and (start >= span[1] or stop <= span[0])
+               for other, found in spans.items() if other != item for start, stop in found)
 
 
 def answer_value(spec: Input, question: Question) -> Any:

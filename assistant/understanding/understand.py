@@ -75,7 +75,7 @@ class Understanding:
         text = repaired.text
         figures = self._figures(message)
         unread = None if figures else UNREAD_FIGURE.search(text)
-        items = entities.rank_items(text, figures, self.rulebook)
+        items = entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and (
             self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text))
@@ -210,7 +210,8 @@ class Understanding:
             folded = self.sound_alikes.repair(fold(piece)).text
             if folded:
                 inside = [f for f in figures if start <= f.start < end]
-                segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook),
+                segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook,
+                                                                                self.vocabulary.qualifier_markers),
                                         figures=inside, facts=entities.stated_facts(folded, self.vocabulary)))
             start = end + 1
         return segments
