@@ -114,8 +114,14 @@ def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[
     in the same clause — after it ("通过服务商购买的云服务") or before the marker ("cloud storage
     through a service provider"): it qualifies that item, it is not the head."""
     before = _CLAUSE_BREAK.split(text[max(0, span[0] - QUALIFIER_REACH):span[0]])[-1]
-    if markers.search(before) is None:
+    found_markers = markers.finditer(before)
+    if not found_markers:
         return False
+    marker = found_markers[-1]  # the marker nearest the keyword
+    marker_end = span[0] - len(before) + marker.end()
+    if any(marker_end <= start and stop <= span[0] for other, found in spans.items() if other != item
+           for start, stop in found):
+        return False  # another item stands between the marker and this one: the marker is that item's
     start_of_clause = span[0] - len(_CLAUSE_BREAK.split(text[:span[0]])[-1])
     end_of_clause = span[1] + len(_CLAUSE_BREAK.split(text[span[1]:])[0])
     return any(start_of_clause <= start and stop <= end_of_clause and (start >= span[1] or stop <= span[0])

@@ -61,6 +61,9 @@ class Cues:
     def __contains__(self, folded: str) -> bool:
         return self.search(folded) is not None
 
+    def finditer(self, folded: str) -> list[re.Match]:
+        return list(self._any.finditer(folded)) if self._any else []
+
     def ends(self, folded: str) -> bool:
         return bool(self._at_end and self._at_end.search(folded))
 
