@@ -104,7 +104,8 @@ class Assistant:
                         vocabulary=vocabulary,
                         retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
                         sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds),
-                        examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder)
+                        examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder,
+                                                           cache_dir=settings.cache_dir / "examples")
                         if settings.use_examples else None)
         # The extractive answerer, or a language model with it as the fallback (LLM_PROVIDER).
         assistant.answerer = configured_answerer(settings, assistant)

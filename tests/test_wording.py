@@ -93,3 +93,13 @@ def test_a_statement_of_what_the_enterprise_does_sets_the_topic_for_the_figure(a
     assert first.status is Status.ANSWERED
     figure = assistant.reply(session, "去年这块收入大概有800万", TODAY)
     assert [(c.item, c.amount_yuan) for c in figure.calculations] == [("digital_engineering_provider", 400000)]
+
+
+def test_the_bank_vectors_are_kept_between_processes(tmp_path):
+    first = CountingEmbedder()
+    ExampleRouter(BANK, first, cache_dir=tmp_path).nearest("申报截止是哪天")
+    again = CountingEmbedder()
+    router = ExampleRouter(BANK, again, cache_dir=tmp_path)
+    assert router.route("申报截止是哪天") == ExampleRouter(BANK, HashingEmbedder()).route("申报截止是哪天")
+    assert again.calls == [["申报截止是哪天"]]  # the bank itself came from the cache
+    assert len(list(tmp_path.glob("examples-*.npy"))) == 1

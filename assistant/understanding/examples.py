@@ -8,6 +8,8 @@ gap between the best two classes says how sure the comparison is."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,29 +39,48 @@ class ExampleRouter:
     class, the centroid is steadier than the single nearest example (leave-one-out over the bank:
     51% against 39% of utterances routed rightly with no margin)."""
 
-    def __init__(self, examples: dict[str, list[str]], embedder: EmbedderContract, margin: float = MARGIN) -> None:
+    def __init__(self, examples: dict[str, list[str]], embedder: EmbedderContract, margin: float = MARGIN,
+                 cache_dir: Path | None = None) -> None:
+        """`cache_dir` keeps the bank's vectors between processes, keyed by the model and the bank."""
         self.labels = [label for label, texts in examples.items() for _ in texts]
         self.texts = [text for texts in examples.values() for text in texts]
         self.classes = list(examples)
         self.embedder = embedder
         self.margin = margin
+        self.cache_dir = cache_dir
         self._matrix: np.ndarray | None = None  # embedded on first use: start-up stays as it was
         self._centroids: np.ndarray | None = None
 
     @classmethod
-    def from_folder(cls, folder: Path, embedder: EmbedderContract) -> ExampleRouter:
+    def from_folder(cls, folder: Path, embedder: EmbedderContract, cache_dir: Path | None = None) -> ExampleRouter:
         examples = yaml.safe_load((folder / EXAMPLES_FILE).read_text(encoding="utf-8"))
         if not isinstance(examples, dict) or not all(
                 isinstance(label, str) and isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts)
                 for label, texts in examples.items()):
             raise ValueError(f"{folder / EXAMPLES_FILE}: expected a mapping of label → non-empty list of utterances")
-        return cls(examples, embedder)
+        return cls(examples, embedder, cache_dir=cache_dir)
 
     @property
     def matrix(self) -> np.ndarray:
         if self._matrix is None:
-            self._matrix = self.embedder.queries(self.texts)
+            self._matrix = self._cached_vectors()
         return self._matrix
+
+    def _cached_vectors(self) -> np.ndarray:
+        if self.cache_dir is None:
+            return self.embedder.queries(self.texts)
+        key = hashlib.sha256("\x00".join([self.embedder.fingerprint, *self.texts]).encode()).hexdigest()[:16]
+        path = self.cache_dir / f"examples-{key}.npy"
+        if path.exists():
+            vectors = np.load(path)
+            if vectors.shape[0] == len(self.texts):
+                return vectors
+        vectors = self.embedder.queries(self.texts)
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.tmp.npy")
+        np.save(temporary, vectors)
+        temporary.replace(path)  # whole or absent: another process may read it at once
+        return vectors
 
     def _centroids_without(self, exclude: int | None) -> np.ndarray:
         labels = np.array(self.labels)
