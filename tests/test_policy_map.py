@@ -126,3 +126,17 @@ def test_an_honest_question_that_looks_like_a_request_is_not_refused(assistant, 
     reply = ask(assistant, message)
     assert reply.status is not Status.REFUSED, reply.answer
     assert reply.status in {Status.ANSWERED, Status.NOT_FOUND}
+
+
+@pytest.mark.parametrize("message", ["银行贷款能贷多少", "产业基金能投多少钱", "How much can a bank lend us under this policy?"])
+def test_a_number_asked_of_a_clause_that_sets_none_is_not_stated(assistant, message):
+    reply = ask(assistant, message)
+    assert reply.status is Status.NOT_FOUND, reply.answer
+    assert "四、保障措施（二）" in reply.answer  # says what the clause on the subject does say
+    assert not reply.calculations
+
+
+def test_a_number_the_clause_does_set_is_answered(assistant):
+    reply = ask(assistant, "每年要培训多少高层管理人员和技术骨干？")
+    assert reply.status is Status.ANSWERED
+    assert "100人" in reply.answer

@@ -4,6 +4,7 @@ lead and the quote; another strategy (e.g. a language model) implements the same
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Protocol
 
@@ -14,8 +15,11 @@ from assistant.dialogue.state import ConversationState
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
+from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook, get_rule
+
+_DIGIT = re.compile(r"\d")
 
 
 class AnsweringStrategy(Protocol):
@@ -67,6 +71,9 @@ class ExtractiveAnswerer:
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
         items = [item for item in items if get_rule(item).clause == top.clause.location]
+        if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
+            # "银行贷款能贷多少": the clause on the subject sets no number at all.
+            return NotStated(reasons=(self._no_number(question, top),))
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
@@ -88,6 +95,15 @@ class ExtractiveAnswerer:
         text, citations = extractive.compose(question.search_text, hits, tokenizer, question.script, qualifiers,
                                              lead=lead)
         return Answered(text, tuple(citations))
+
+    def _no_number(self, question: Question, top: Hit) -> str:
+        """What the clause on the subject says, and that it sets no figure."""
+        said = extractive.best_sentences(top.clause.text, question.search_text, self.retriever.tokenizer, limit=1)
+        quoted = said[0].rstrip("。；;") if said else ""
+        if question.script is Script.ENGLISH:
+            return (f"The policy sets no figure for this. What it says on the subject ({top.clause.location}): "
+                    f"「{quoted}」.")
+        return f"政策原文没有规定这方面的具体数额。政策在{top.clause.location}只写到：“{quoted}”。"
 
     def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
         """For a message asking several questions, each with the clause that answers it, when

@@ -104,6 +104,7 @@ class Vocabulary:
         self.explain = Cues(cues["explain"])
         self.rule_question = Cues(cues["rule_question"])
         self.qualifier_markers = Cues(cues["qualifier_markers"])
+        self.number_wanted = Cues(cues["number_wanted"])
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
         self.outside_policy = Cues(cues["outside_policy"])
         self.question_words = frozenset(
