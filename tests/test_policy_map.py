@@ -128,7 +128,8 @@ def test_an_honest_question_that_looks_like_a_request_is_not_refused(assistant, 
     assert reply.status in {Status.ANSWERED, Status.NOT_FOUND}
 
 
-@pytest.mark.parametrize("message", ["银行贷款能贷多少", "产业基金能投多少钱", "How much can a bank lend us under this policy?"])
+@pytest.mark.parametrize("message", [
+    "银行贷款能贷多少", "产业基金能投多少钱", "How much can a bank lend us under this policy?"])
 def test_a_number_asked_of_a_clause_that_sets_none_is_not_stated(assistant, message):
     reply = ask(assistant, message)
     assert reply.status is Status.NOT_FOUND, reply.answer
