@@ -159,6 +159,8 @@ class Assistant:
             return self.calculator.turn(question, state)
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
         # question asked back, and every figure given, where they were.
+        if question.own_case:
+            self.calculator.note(question, state)
         return self.answerer.answer(question, state, today)
 
     def _unstated(self, question: Question) -> NotStated | None:

@@ -144,3 +144,26 @@ def test_a_once_only_subsidy_had_before_leaves_the_other_cloud_item_open(assista
     (reply,) = talk(assistant, "once-other", HAD_FIRST_CLOUD)
     one_click = next(c for c in reply.calculations if c.item == "one_click_cloud")
     assert one_click.eligible and one_click.amount_yuan == 500
+
+
+def test_a_purchase_counted_with_the_earlier_one_adds_to_it(assistant):
+    _, added, again = talk(assistant, "together", "我们厂今年上了几台焊接机器人，花了260万",
+                           "哦对了，年初还买过两台搬运的，140万，一起算", "那总共能补多少？怎么算的")
+    assert amounts(added) == [("robot_purchase", 400000)]
+    assert amounts(again) == amounts(added) and "260万元 + 140万元" in again.calculations[0].formula
+
+
+def test_parts_named_after_their_figures(assistant):
+    _, corrected, now = talk(assistant, "parts-after", "工厂物联网那个，我们投了45万，能补吗",
+                             "不好意思说错了，是48万设备加12万软件", "那现在呢")
+    assert amounts(corrected) == [("factory_iot", 90000)]
+    assert corrected.calculations[0].inputs["equipment_yuan"] == 480000
+    assert corrected.calculations[0].inputs["software_yuan"] == 120000
+    assert amounts(now) == amounts(corrected)
+
+
+def test_a_level_the_enterprise_states_in_a_question_is_kept(assistant):
+    stated, higher = talk(assistant, "level-stated", "我们去年评上了市级数字化车间",
+                          "今年又升成市级智能工厂了，还能补多少钱？")
+    assert stated.status is Status.ANSWERED
+    assert amounts(higher) == [("future_factory_recognition", 1200000)]

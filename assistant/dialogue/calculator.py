@@ -64,6 +64,12 @@ class CalculatorDialogue:
             outcome = NeedsInput(outcome.items, outcome.follow_up, preface=preface)
         return outcome
 
+    def note(self, question: Question, state: ConversationState) -> None:
+        """What the enterprise says of itself in a question ("我们去年评上了市级数字化车间") enters the
+        item's frame, so a later calculation knows it; nothing is computed."""
+        if question.item is not None:
+            self._apply(question.item, question, [], {**state.facts, **question.entities.facts}, state)
+
     def overlapping(self, item: str) -> list[str]:
         for overlap in self.rulebook.overlaps:
             if item in overlap.items and overlap.assess_together:

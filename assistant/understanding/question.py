@@ -143,6 +143,8 @@ class Question(BaseModel):
     item: str | None = None
     # Money the question names that the policy never sets ("房租补贴", "贴息"): policy_map.py.
     unstated_money: list[str] = Field(default_factory=list)
+    # The enterprise speaks of its own purchase, project or recognition ("我们去年评上了…").
+    own_case: bool = False
     # The question asks what no provision decides (one enterprise's chances, legal or investment advice).
     outside_policy: bool = False
     # Search texts of the questions asked one after another in the message, when there are several.

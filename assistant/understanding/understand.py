@@ -39,6 +39,8 @@ _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provi
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
 # Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
 CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
+# How far after a figure the part it is for may be named ("48万的设备").
+PART_AFTER_REACH = 4
 # How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
 RULE_WORD_REACH = 4
 # Something typed as money that the amount reader could not read as one figure.
@@ -109,7 +111,7 @@ class Understanding:
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
             follow_up=follow_up, item=item, parts=self._parts(text),
             unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
-            outside_policy=outside,
+            outside_policy=outside, own_case=text in self.vocabulary.own_case,
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
 
@@ -156,6 +158,7 @@ class Understanding:
         whole = wholes.pop() if len(wholes) == 1 else None
         found_all = find_figures(message, self.tokenizer.words)
         figures = []
+        parts_after = self._parts_after(message, found_all)
         for index, found in enumerate(found_all):
             label = fold(found.label)
             lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
@@ -172,8 +175,9 @@ class Understanding:
                 role = FigureRole.INPUT
             # English labels are cut to a few characters ("uipment cost"): read the last words too.
             named = " ".join([label, *lead.split()[-3:]]) if " " in lead else label
-            part = next((name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
-            if part is None:
+            part = parts_after[index] if parts_after else next(
+                (name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
+            if part is None and not parts_after:
                 # The label is the last word or two ("设备花了120万" → 花了): the part may stand before it
                 # in the same clause, when only one part is named there.
                 in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
@@ -190,6 +194,24 @@ class Understanding:
             figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
                                                     "operation": operation}))
         return figures
+
+    def _parts_after(self, message: str, found_all: list[Figure]) -> list[str | None]:
+        """"48万设备加12万软件": parts named right after their figures. Chosen for the whole message
+        when the first figure with a part has none before it and one right after it; empty when
+        parts stand before their figures, as usual ("设备48万，软件12万")."""
+        before, after = [], []
+        for index, found in enumerate(found_all):
+            start = found_all[index - 1].end if index else 0
+            lead = fold(CLAUSE_BREAK.split(message[start:found.start])[-1])
+            end = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
+            trail = fold(message[found.end:end])[:PART_AFTER_REACH].lstrip("的 ")
+            before.append(next((n for n, cues in self.vocabulary.parts.items() if cues.search(lead)), None))
+            after.append(next((n for n, cues in self.vocabulary.parts.items()
+                               if (m := cues.search(trail)) and m.start() == 0), None))
+        first = next((i for i in range(len(found_all)) if before[i] or after[i]), None)
+        if first is None or before[first] or not after[first]:
+            return []
+        return after
 
     def _operation(self, clause: str, message: str) -> Operation:
         """What the figure does to the figures given before: the operation named in its own
@@ -290,7 +312,9 @@ class Understanding:
             return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
                 or self._names_a_tier_change(question) or self._asks_own_amount(question)
-                or (question.follow_up and Asked.AMOUNT in question.asked and self._has_figures(question.item, state))):
+                or (question.follow_up and self._has_figures(question.item, state)
+                    and (Asked.AMOUNT in question.asked
+                         or (question.asked == [Asked.OTHER] and question.item in state.last_calculation.items)))):
             return Intent.CALCULATE
         return Intent.ASK
 
@@ -319,7 +343,7 @@ class Understanding:
     def _asks_own_amount(self, question: Question) -> bool:
         """"我们买了一批工业机器人，能补多少钱？": the enterprise's own case, its amount asked, no
         figure given — the dialogue asks for the figure instead of quoting the rule."""
-        return Asked.AMOUNT in question.asked and question.text in self.vocabulary.own_case
+        return Asked.AMOUNT in question.asked and question.own_case
 
     def _names_a_tier_change(self, question: Question) -> bool:
         """"市级升省级", "那如果又升为省级呢", "原来是数字化车间，现在是智能工厂": a level reached asks for
