@@ -167,3 +167,15 @@ def test_a_level_the_enterprise_states_in_a_question_is_kept(assistant):
                           "今年又升成市级智能工厂了，还能补多少钱？")
     assert stated.status is Status.ANSWERED
     assert amounts(higher) == [("future_factory_recognition", 1200000)]
+
+
+def test_a_condition_stated_after_a_calculation_calculates_it_again(assistant):
+    bought, had, not_manufacturing = talk(
+        assistant, "condition-after", "我们是小微企业，第一次在一键上云上面买了云存储，花了5万",
+        "我们去年其实已经拿过一次这个首次上云的补助了", "我们不是制造业企业")
+    first = [c for c in bought.calculations if c.item == "first_cloud_purchase"]
+    assert first and first[0].amount_yuan == 20000
+    for reply in (had, not_manufacturing):
+        again = next(c for c in reply.calculations if c.item == "first_cloud_purchase")
+        assert again.amount_yuan == 0 and not again.eligible
+    assert "制造业" in next(c for c in not_manufacturing.calculations if c.item == "first_cloud_purchase").reason

@@ -96,7 +96,10 @@ class Understanding:
         refusal = self.vocabulary.refusal(text)
         refusal_name = refusal.name if refusal else None
         outside = text in self.vocabulary.outside_policy
-        routed = self._routed(text, asked, refusal_name, outside, items, figures)
+        # Anything the message says of the enterprise or names of the policy keeps it a policy matter.
+        of_policy = bool(items or figures or found.facts or found.levels
+                         or any(term in text for term in self.tokenizer.domain_terms))
+        routed = self._routed(text, asked, refusal_name, outside, of_policy)
         if routed and routed.startswith("asked."):
             asked = [Asked(routed.removeprefix("asked."))]
         elif routed and routed.startswith("refuse."):
@@ -115,19 +118,20 @@ class Understanding:
         )
         return question.model_copy(update={"intent": self._intent(question, state)})
 
-    def _routed(self, text: str, asked: list[Asked], refusal: str | None, outside: bool, items: list[str],
-                figures: list[Figure]) -> str | None:
+    def _routed(self, text: str, asked: list[Asked], refusal: str | None, outside: bool,
+                of_policy: bool) -> str | None:
         """What the example bank reads in a message no cue read: what is asked when no cue of
-        `asked` matched, a request to refuse or a question outside the policy when the message
-        names no item and gives no figure. None when the cues decided or the examples are unsure."""
-        if self.examples is None or refusal or outside or (asked != [Asked.OTHER] and (items or figures)):
+        `asked` matched; a request to refuse or a question outside the policy when the message
+        says nothing of the policy or the enterprise. None when the cues decided or the examples
+        are unsure."""
+        if self.examples is None or refusal or outside or (asked != [Asked.OTHER] and of_policy):
             return None
         routed = self.examples.route(text)
         if routed is None:
             return None
         if routed.startswith("asked."):
             return routed if asked == [Asked.OTHER] else None
-        return None if items or figures else routed
+        return None if of_policy else routed
 
     def _about_repealed(self, asked: list[Asked], years: list[int], items: list[str]) -> list[Asked]:
         """"2019年那个实施意见还作数吗": an earlier document this policy names as repealed is asked
@@ -312,6 +316,7 @@ class Understanding:
             return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
                 or self._names_a_tier_change(question) or self._asks_own_amount(question)
+                or self._changes_a_calculation(question, state)
                 or (question.follow_up and self._has_figures(question.item, state)
                     and (Asked.AMOUNT in question.asked
                          or (question.asked == [Asked.OTHER] and question.item in state.last_calculation.items)))):
@@ -332,6 +337,15 @@ class Understanding:
             return False  # a new topic: the open question is dropped
         rule = self.rules[pending.item]
         return entities.answer_value(rule.input(pending.asking or ""), question) is not None
+
+    def _changes_a_calculation(self, question: Question, state: ConversationState) -> bool:
+        """"我们去年已经拿过一次这个补助了", "我们不是制造业企业": something the enterprise says of
+        itself that settles a condition of an item just calculated, which is calculated again."""
+        item = question.item
+        if item is None or item not in state.last_calculation.items or not self._has_figures(item, state):
+            return False
+        fields = {self.rules[item].input(c.input).profile_field for c in self.rules[item].conditions}
+        return question.entities.had_item_before or bool(fields & set(question.entities.facts))
 
     @staticmethod
     def _has_figures(item: str, state: ConversationState) -> bool:
