@@ -179,3 +179,35 @@ def test_a_condition_stated_after_a_calculation_calculates_it_again(assistant):
         again = next(c for c in reply.calculations if c.item == "first_cloud_purchase")
         assert again.amount_yuan == 0 and not again.eligible
     assert "制造业" in next(c for c in not_manufacturing.calculations if c.item == "first_cloud_purchase").reason
+
+
+def test_an_amount_just_calculated_is_asked_about_not_spent(assistant):
+    _, received, asked = talk(assistant, "echo", "机器人买了300万", "哦说错了，是350万，前年已经拿过80万",
+                              "那这个20万是怎么算出来的？")
+    assert amounts(received) == [("robot_purchase", 200000)]
+    assert asked.status is Status.CALCULATED and amounts(asked) == amounts(received)
+    assert asked.calculations[0].formula == received.calculations[0].formula
+
+
+def test_one_item_of_several_changed_gives_all_again_with_the_sum(assistant):
+    _, changed, total = talk(assistant, "several-change", "买机器人花了260万，工厂物联网项目投了400万，两项一共多少",
+                             "机器人那个改成300万", "现在合计是多少？")
+    for reply in (changed, total):
+        assert amounts(reply) == [("robot_purchase", 300000), ("factory_iot", 600000)]
+        assert reply.total_yuan == 900000
+
+
+def test_each_level_up_is_paid_by_difference_to_the_last(assistant):
+    _, smart, provincial = talk(assistant, "ladder", "我们是市级数字化车间，拿了80万",
+                                "今年升成市级智能工厂了，还能补多少", "明年评上省级未来工厂还能补多少")
+    assert amounts(smart) == [("future_factory_recognition", 1200000)]
+    assert amounts(provincial) == [("future_factory_recognition", 3000000)]
+
+
+def test_an_english_hyphenated_item_and_a_fact_taken_back(assistant):
+    (english,) = talk(assistant, "hyphen",
+                      "We are doing a machine-replacement project with 3 million yuan of equipment.")
+    assert amounts(english) == [("machine_replacement", 300000)]
+    _, no_longer = talk(assistant, "no-longer", "我们是小微企业，第一次买云服务3万", "营收过了2个亿，应该不算小微了")
+    first = next(c for c in no_longer.calculations if c.item == "first_cloud_purchase")
+    assert first.amount_yuan == 0 and "小微" in first.reason

@@ -45,8 +45,9 @@ class CalculatorDialogue:
 
     def _turn(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         facts = {**state.facts, **question.entities.facts}
-        if question.intent is Intent.EXPLAIN and state.last_calculation.items:
-            return self.recompute(state, state.last_calculation.items, total=state.last_calculation.total)
+        last = state.last_calculation
+        if question.intent is Intent.EXPLAIN and last.items:
+            return self.recompute(state, last.items, total=last.total or len(last.items) >= 2)
         if question.intent is Intent.ANSWER_PENDING and state.pending is not None:
             return self._continue(question, state, state.pending, facts)
         state.pending = None
@@ -89,8 +90,11 @@ class CalculatorDialogue:
         if (rule.previous_tier_input and held and now and rule.previous_tier_input not in stated
                 and rule.tier_rank(now) > rule.tier_rank(held)):
             # A higher level than the one this conversation knew: that one is the level paid before
-            # ("去年评上市级上云标杆…" … "今年升到省级了").
+            # ("去年评上市级上云标杆…" … "今年升到省级了"), and money said to be received for it
+            # belonged to that recognition, which the difference already counts.
             stated[rule.previous_tier_input] = held
+            if rule.deduction_input:
+                frame.money.pop(rule.deduction_input, None)
         for name, value in stated.items():
             if value is None:
                 continue
@@ -123,10 +127,15 @@ class CalculatorDialogue:
         for other in group:
             self._apply(other, question, question.input_figures, facts, state)
         # Of items assessed together, lead with one the message gives every input for.
+        last = state.last_calculation.model_copy()
         complete = [other for other in group if _complete(self.rules[other], state.frames[other].inputs())]
         lead = item if item in complete or not complete else complete[0]
         state.topic.item = lead
-        return self._compute_or_ask(state, lead, question.script, group=group)
+        outcome = self._compute_or_ask(state, lead, question.script, group=group)
+        if isinstance(outcome, Calculated) and last.total and lead in last.items:
+            # One item of several asked together changed ("机器人那个改成300万"): all again, with the sum.
+            return self.recompute(state, last.items, total=True)
+        return outcome
 
     def _continue(self, question: Question, state: ConversationState, pending: PendingInput,
                   facts: dict[str, bool]) -> CalculatorOutcome:
@@ -212,7 +221,9 @@ class CalculatorDialogue:
             if sums:
                 calculation = calculation.model_copy(update={"formula": "；".join([*sums, calculation.formula])})
             calculations.append(calculation)
-        state.last_calculation = LastCalculation(items=list(items), total=total)
+        state.last_calculation = LastCalculation(
+            items=list(items), total=total,
+            amounts=[c.amount_yuan for c in calculations if c.amount_yuan is not None])
         return Calculated(tuple(c.item for c in calculations), tuple(calculations), total=total)
 
     def _ask_which_project(self, question: Question, state: ConversationState) -> CalculatorOutcome:

@@ -107,3 +107,5 @@ class LastCalculation(BaseModel):
     items: list[str] = Field(default_factory=list)
     # Several items were asked together: the reply gives their sum.
     total: bool = False
+    # The amounts it gave, so "那这个20万是怎么算的" reads 20万 as one of them, not as money spent.
+    amounts: list[Decimal] = Field(default_factory=list)

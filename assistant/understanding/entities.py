@@ -13,9 +13,9 @@ from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import Input, Rule, RuleBook, match_items
 from calculators.reading import read_yes_no
 
-# How far before a fact a negation may stand ("不是小微企业", "并非制造业"): the longest
-# negation word plus a space.
-NEGATION_REACH = 5
+# How far before a fact a negation may stand ("不是小微企业", "并非制造业", "no longer a small"):
+# the longest negation word plus a space, within the fact's clause.
+NEGATION_REACH = 10
 # How far before a level the words naming it as the earlier one may stand ("原来是市级").
 EARLIER_REACH = 6
 # Other policies are named by title in 《》 or by document number (富政办〔2019〕20号).
@@ -38,7 +38,7 @@ def stated_facts(folded: str, vocabulary: Vocabulary, fields: frozenset[str] | N
             continue
         match = cues.search(folded)
         if match:
-            before = folded[max(0, match.start() - NEGATION_REACH):match.start()]
+            before = re.split(r"[，,。；;！!？?]", folded[max(0, match.start() - NEGATION_REACH):match.start()])[-1]
             facts[field] = not vocabulary.negation.ends(before.rstrip())
     return facts
 

@@ -18,6 +18,7 @@ class Script(StrEnum):
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _SPACES = re.compile(r"\s+")
 
 
@@ -58,4 +59,5 @@ def fold(text: str) -> str:
     """Matching form: full-width to ASCII (NFKC), Simplified, lower case, single spaces."""
     text = unicodedata.normalize("NFKC", text)
     text = to_simplified(text)
-    return _SPACES.sub(" ", text).strip().lower()
+    # "machine-replacement" and "machine replacement" are one English term.
+    return _WORD_HYPHEN.sub(" ", _SPACES.sub(" ", text).strip().lower())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
@@ -75,7 +76,7 @@ class Understanding:
         still read the raw message; repairs never touch digits or Latin text."""
         repaired = self.sound_alikes.repair(fold(message))
         text = repaired.text
-        figures = self._figures(message)
+        figures = self._figures(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
         items = entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
@@ -150,7 +151,7 @@ class Understanding:
         return [self._search_text(piece) for piece in pieces] if len(pieces) >= 2 else []
 
     # ── figures ────────────────────────────────────────────────────────────────────────
-    def _figures(self, message: str) -> list[Figure]:
+    def _figures(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
         """Each amount with its role and, for a project, its part. The words since the clause or
         the previous figure began can make it the whole: both parts named ("设备和软件合计300万",
         "软硬件一共300万") make it the projects' investment; a total word ("总投资500万", "一共",
@@ -170,6 +171,9 @@ class Understanding:
             trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
             if vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) and not vocabulary.received.search(label):
                 role = FigureRole.SUBSIDY  # "200万的门槛": a figure of the rule, not money spent
+            elif found.value_yuan in (results or []) and not vocabulary.spent.search(f"{lead}{trail}") \
+                    and not vocabulary.received.search(label):
+                role = FigureRole.SUBSIDY  # "那这个20万是怎么算的": an amount just calculated
             elif vocabulary.received.search(label):
                 role = FigureRole.RECEIVED
             elif vocabulary.subsidy_figure.ends(label):
@@ -198,6 +202,17 @@ class Understanding:
             figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
                                                     "operation": operation}))
         return figures
+
+    def _amounts_in_view(self, state: ConversationState) -> list[Decimal]:
+        """The amounts the last calculation gave and its items' own figures (caps, levels, fixed
+        amounts): a figure equal to one, not labelled as money spent, speaks of the subsidy."""
+        amounts = list(state.last_calculation.amounts)
+        for item in state.last_calculation.items:
+            rule = self.rules.get(item.split("#")[0])
+            if rule is not None:
+                amounts += [a for a in (rule.cap_yuan, rule.amount_yuan) if a is not None]
+                amounts += [tier.amount_yuan for tier in rule.tiers or []]
+        return amounts
 
     def _parts_after(self, message: str, found_all: list[Figure]) -> list[str | None]:
         """"48万设备加12万软件": parts named right after their figures. Chosen for the whole message
@@ -302,7 +317,10 @@ class Understanding:
             return Intent.CHECKUP
         if not state.checkup.active and text in self.vocabulary.checkup:
             return Intent.CHECKUP
-        if state.last_calculation.items and text in self.vocabulary.explain and not question.input_figures:
+        last = state.last_calculation
+        if last.items and not question.input_figures and (
+                text in self.vocabulary.explain
+                or (len(last.items) >= 2 and text in self.vocabulary.total_asked and not question.entities.items)):
             return Intent.EXPLAIN
         pending = state.pending
         # "软件的50万算不算在门槛里": a question about the rule, asked in the middle of a calculation.
@@ -315,7 +333,7 @@ class Understanding:
             # Project figures with no project named: ask which project they are for.
             return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
-                or self._names_a_tier_change(question) or self._asks_own_amount(question)
+                or self._names_a_tier_change(question, state) or self._asks_own_amount(question)
                 or self._changes_a_calculation(question, state)
                 or (question.follow_up and self._has_figures(question.item, state)
                     and (Asked.AMOUNT in question.asked
@@ -359,14 +377,20 @@ class Understanding:
         figure given — the dialogue asks for the figure instead of quoting the rule."""
         return Asked.AMOUNT in question.asked and question.own_case
 
-    def _names_a_tier_change(self, question: Question) -> bool:
-        """"市级升省级", "那如果又升为省级呢", "原来是数字化车间，现在是智能工厂": a level reached asks for
-        its amount (the difference to a level held before): a calculation even without an amount."""
+    def _names_a_tier_change(self, question: Question, state: ConversationState) -> bool:
+        """"市级升省级", "那如果又升为省级呢", "原来是数字化车间，现在是智能工厂", or another level than
+        the one this conversation knows the enterprise holds ("明年评上省级未来工厂还能补多少"): a
+        level reached asks for its amount (the difference to a level held before), even without
+        an amount."""
         rule = self.rules[question.item] if question.item else None
         if rule is None or not rule.previous_tier_input:
             return False
         levels = [level for level in question.entities.levels if level.item == rule.id]
-        changed = question.text in self.vocabulary.tier_change or any(level.earlier for level in levels)
+        frame = state.frames.get(rule.id)
+        held = frame.values.get(rule.tier_input or "") if frame else None
+        changed = (question.text in self.vocabulary.tier_change or any(level.earlier for level in levels)
+                   or (held is not None and Asked.AMOUNT in question.asked
+                       and any(level.value != held for level in levels)))
         return changed and bool(levels)
 
     def _search_text(self, text: str) -> str:

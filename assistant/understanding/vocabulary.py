@@ -105,6 +105,7 @@ class Vocabulary:
         self.rule_question = Cues(cues["rule_question"])
         self.qualifier_markers = Cues(cues["qualifier_markers"])
         self.number_wanted = Cues(cues["number_wanted"])
+        self.total_asked = Cues(cues["total_asked"])
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
         self.outside_policy = Cues(cues["outside_policy"])
         self.question_words = frozenset(
@@ -126,6 +127,7 @@ class Vocabulary:
         self.earlier_level = Cues(labels["earlier_level"])
         self.held_before = Cues(labels["held_before"])
         self.rule_figure_after = Cues(labels["rule_figure_after"])
+        self.spent = Cues(labels["spent"])
         self.had_before = Cues(facts["had_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
