@@ -211,3 +211,24 @@ def test_an_english_hyphenated_item_and_a_fact_taken_back(assistant):
     _, no_longer = talk(assistant, "no-longer", "我们是小微企业，第一次买云服务3万", "营收过了2个亿，应该不算小微了")
     first = next(c for c in no_longer.calculations if c.item == "first_cloud_purchase")
     assert first.amount_yuan == 0 and "小微" in first.reason
+
+
+def test_a_figure_added_to_a_project_given_in_parts(assistant):
+    *_, added = talk(assistant, "add-to-parts", "物联网项目设备35万软件20万", "软件改成10万",
+                     "再加一套15万的传感器进去呢")
+    assert amounts(added) == [("factory_iot", 90000)]
+    assert "35万元 + 10万元 + 15万元" in added.calculations[0].formula
+
+
+def test_a_level_counts_as_an_item_among_several(assistant):
+    (reply,) = talk(assistant, "three-items",
+                    "机器换人项目投了300万，今年刚评上市级数字化车间，另外买机器人花了50万，三项一共多少")
+    assert [c.item for c in reply.calculations] == ["machine_replacement", "future_factory_recognition",
+                                                     "robot_purchase"]
+    assert reply.total_yuan == 300000 + 800000 + 50000
+
+
+def test_two_items_weighed_for_one_figure_are_each_computed_without_a_sum(assistant):
+    (reply,) = talk(assistant, "compare", "同一个300万的项目，按机器换人还是物联网划算？")
+    assert amounts(reply) == [("machine_replacement", 300000), ("factory_iot", 450000)]
+    assert reply.total_yuan is None

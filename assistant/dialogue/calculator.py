@@ -22,6 +22,9 @@ from calculators import CalculatorError, Rule, RuleBook, compute, format_yuan, m
 from calculators.models import NO_PREVIOUS_LEVEL, Scope
 from calculators.reading import AmountError, validate_amount
 
+# At most this many items are weighed against each other for one figure.
+MAX_COMPARED = 3
+
 
 class CalculatorDialogue:
     def __init__(self, rulebook: RuleBook, vocabulary: Vocabulary) -> None:
@@ -184,6 +187,12 @@ class CalculatorDialogue:
             figures = [f for f in segment.figures if f in question.input_figures]
             if current and figures:
                 per_item.setdefault(current, []).append(figures)
+            elif segment.items and self._level_named(segment.items[0], question):
+                per_item.setdefault(segment.items[0], [])  # "评上了数字化车间": a level needs no figure
+        compared = question.text in self.vocabulary.compare and len(question.entities.items) >= 2
+        if compared and len(per_item) <= 1 and question.input_figures:
+            # "300万的项目，按机器换人还是物联网划算": the same figures under each item named.
+            per_item = {item: [list(question.input_figures)] for item in question.entities.items[:MAX_COMPARED]}
         several = question.text in self.vocabulary.several
         groups: dict[str, list[Figure]] = {}
         for item, clauses in per_item.items():
@@ -205,8 +214,13 @@ class CalculatorDialogue:
         except CalculatorError:
             state.frames = snapshot
             return None
-        outcome = self.recompute(state, list(groups), total=True)
+        outcome = self.recompute(state, list(groups), total=not compared)
         return outcome if isinstance(outcome, Calculated) else None
+
+    def _level_named(self, item: str, question: Question) -> bool:
+        rule = self.rules[item]
+        return rule.tier_input is not None and any(level.item == item and not level.earlier
+                                                   for level in question.entities.levels)
 
     def recompute(self, state: ConversationState, items: list[str], total: bool = False) -> CalculatorOutcome:
         """Each item computed from its frame, the formula showing every figure used."""

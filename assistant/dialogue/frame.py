@@ -49,6 +49,10 @@ class ItemFrame(BaseModel):
         parts = set(rule.base.parts) if rule.base and rule.base.parts else set()
         if operation is Operation.ADD and name in parts and name not in self.money and base in self.money:
             name = base
+        if operation is Operation.ADD and name == base and base not in self.money \
+                and any(part in self.money for part in parts):
+            # "再加一套15万的传感器": the parts said so far and the new figure make the total.
+            self.money[base] = [t for part in sorted(parts) for t in self.money.pop(part, [])]
         if operation is Operation.REMOVE:
             self._remove(name, term, base)
             return

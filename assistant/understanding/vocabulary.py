@@ -106,6 +106,7 @@ class Vocabulary:
         self.qualifier_markers = Cues(cues["qualifier_markers"])
         self.number_wanted = Cues(cues["number_wanted"])
         self.total_asked = Cues(cues["total_asked"])
+        self.compare = Cues(cues["compare"])
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
         self.outside_policy = Cues(cues["outside_policy"])
         self.question_words = frozenset(
