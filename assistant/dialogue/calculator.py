@@ -11,14 +11,14 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.dialogue import slots
-from assistant.dialogue.frame import ItemFrame, LastCalculation, Term
+from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text, rule_id
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
 from assistant.understanding.entities import answer_value
 from assistant.understanding.question import Figure, Intent, Operation, Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import CalculatorError, Rule, RuleBook, compute, format_yuan, missing_inputs
+from calculators import CalculatorError, Rule, RuleBook, compute, missing_inputs
 from calculators.models import NO_PREVIOUS_LEVEL, Scope
 from calculators.reading import AmountError, validate_amount
 
@@ -41,7 +41,7 @@ class CalculatorDialogue:
             state.frames = frames_before
         elif isinstance(outcome, NeedsInput) and not outcome.choosing_item:
             item = outcome.items[0]
-            noted = _held_text(self.rules[item], state.frames.get(item), frames_before.get(item), question.script)
+            noted = held_text(self.rules[item], state.frames.get(item), frames_before.get(item), question.script)
             if noted:
                 outcome = replace(outcome, preface=" ".join(p for p in (outcome.preface, noted) if p))
         return outcome
@@ -290,36 +290,6 @@ class CalculatorDialogue:
                 message = exc.message_en if script is Script.ENGLISH else str(exc)
                 return InputError("invalid_amount", message, (item,), follow_up=follow_up)
         return None
-
-
-def _held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, script: Script) -> str:
-    """"已记下（之后计算本项时使用）：此前已享受补助的档次：市级“数字化车间”。": what this turn added
-    of the level paid before and the money received, so the caller sees it will be subtracted."""
-    if frame is None:
-        return ""
-    english = script is Script.ENGLISH
-    noted = []
-    previous = rule.previous_tier_input
-    if previous and frame.values.get(previous) is not None and (before is None or before.values.get(previous)
-                                                                != frame.values[previous]):
-        spec = rule.input(previous)
-        label = spec.choice(frame.values[previous]).label
-        noted.append(f"{spec.label.en}: {label.en}" if english else f"{spec.label.zh}：{label.zh}")
-    for name in (rule.deduction_input, rule.cap_consumed_by):
-        if not name or name not in frame.money or (before is not None and before.money.get(name) == frame.money[name]):
-            continue
-        spec, value = rule.input(name), frame.total(name)
-        noted.append(f"{spec.label.en}: {value:,.2f} yuan" if english else f"{spec.label.zh}：{format_yuan(value)}")
-    if not noted:
-        return ""
-    if english:
-        return f"Noted for this item's calculations — {'; '.join(noted)}."
-    return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"
-
-
-def rule_id(key: str) -> str:
-    """The item of a frame key: "factory_iot#2" is the second factory-IoT project of a message."""
-    return key.split("#", 1)[0]
 
 
 def _complete(rule: Rule, inputs: dict[str, Any]) -> bool:

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.understanding.question import Operation
+from assistant.understanding.text import Script
 from calculators import Rule, format_yuan
 
 
@@ -113,3 +114,33 @@ class LastCalculation(BaseModel):
     total: bool = False
     # The amounts it gave, so "那这个20万是怎么算的" reads 20万 as one of them, not as money spent.
     amounts: list[Decimal] = Field(default_factory=list)
+
+
+def rule_id(key: str) -> str:
+    """The item of a frame key: "factory_iot#2" is the second factory-IoT project of a message."""
+    return key.split("#", 1)[0]
+
+
+def held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, script: Script) -> str:
+    """"已记下（之后计算本项时使用）：此前已享受补助的档次：市级“数字化车间”。": what this turn added
+    of the level paid before and the money received, so the caller sees it will be subtracted."""
+    if frame is None:
+        return ""
+    english = script is Script.ENGLISH
+    noted = []
+    previous = rule.previous_tier_input
+    if previous and frame.values.get(previous) is not None and (before is None or before.values.get(previous)
+                                                                != frame.values[previous]):
+        spec = rule.input(previous)
+        label = spec.choice(frame.values[previous]).label
+        noted.append(f"{spec.label.en}: {label.en}" if english else f"{spec.label.zh}：{label.zh}")
+    for name in (rule.deduction_input, rule.cap_consumed_by):
+        if not name or name not in frame.money or (before is not None and before.money.get(name) == frame.money[name]):
+            continue
+        spec, value = rule.input(name), frame.total(name)
+        noted.append(f"{spec.label.en}: {value:,.2f} yuan" if english else f"{spec.label.zh}：{format_yuan(value)}")
+    if not noted:
+        return ""
+    if english:
+        return f"Noted for this item's calculations — {'; '.join(noted)}."
+    return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"

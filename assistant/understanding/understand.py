@@ -9,7 +9,8 @@ from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.examples import ExampleRouter
-from assistant.understanding.figures import find_figures
+from assistant.understanding.figure_roles import CLAUSE_BREAK, FigureReader
+from assistant.understanding.intents import IntentReader
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import (
     Asked,
@@ -18,7 +19,6 @@ from assistant.understanding.question import (
     FigureRole,
     Intent,
     LevelMention,
-    Operation,
     Question,
     Segment,
 )
@@ -38,12 +38,6 @@ FOLLOW_UP_MAX_CHARS = 12
 _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
 # Question marks end one question of several asked in a row.
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
-# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
-CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
-# How far after a figure the part it is for may be named ("48万的设备").
-PART_AFTER_REACH = 4
-# How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
-RULE_WORD_REACH = 4
 # Something typed as money that the amount reader could not read as one figure.
 UNREAD_FIGURE = re.compile(r"[0-9a-z.,，~～\-]+\s*(万元|万|亿元|亿|元|yuan|rmb)")
 
@@ -67,6 +61,8 @@ class Understanding:
         terms = policy_terms(tokenizer.domain_terms, rulebook, tokenizer.vocabulary_dir)
         self.sound_alikes = SoundAlikes(terms, words=tokenizer.dictionary_words, is_word=tokenizer.is_word)
         self.topic = TopicClauses(tokenizer, vocabulary, tokenizer.domain_terms | {t for t in terms if len(t) >= 3})
+        self.figure_reader = FigureReader(vocabulary, rulebook, tokenizer)
+        self.intents = IntentReader(vocabulary, rulebook)
 
     def understand(self, message: str, state: ConversationState) -> Question:
         """`Question.text` is the folded message with sound-alike slips repaired ("机器仁" read as
@@ -76,7 +72,7 @@ class Understanding:
         still read the raw message; repairs never touch digits or Latin text."""
         repaired = self.sound_alikes.repair(fold(message))
         text = repaired.text
-        figures = self._figures(message, self._amounts_in_view(state))
+        figures = self.figure_reader.read(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
         items = entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
@@ -117,7 +113,7 @@ class Understanding:
             unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
             outside_policy=outside, own_case=text in self.vocabulary.own_case,
         )
-        return question.model_copy(update={"intent": self._intent(question, state)})
+        return question.model_copy(update={"intent": self.intents.decide(question, state)})
 
     def _routed(self, text: str, asked: list[Asked], refusal: str | None, outside: bool,
                 of_policy: bool) -> str | None:
@@ -150,59 +146,6 @@ class Understanding:
         pieces = [piece for piece in QUESTION_BREAK.split(text) if _WORD_CHARS.search(piece)]
         return [self._search_text(piece) for piece in pieces] if len(pieces) >= 2 else []
 
-    # ── figures ────────────────────────────────────────────────────────────────────────
-    def _figures(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
-        """Each amount with its role and, for a project, its part. The words since the clause or
-        the previous figure began can make it the whole: both parts named ("设备和软件合计300万",
-        "软硬件一共300万") make it the projects' investment; a total word ("总投资500万", "一共",
-        "3 million yuan in total") makes it the item's whole base unless its label names one
-        part ("设备合计200万")."""
-        vocabulary = self.vocabulary
-        # The input every project item sums its parts into (investment_yuan), if they share one.
-        wholes = {rule.base.input for rule in self.rulebook.rules if rule.base and rule.base.parts}
-        whole = wholes.pop() if len(wholes) == 1 else None
-        found_all = find_figures(message, self.tokenizer.words)
-        figures = []
-        parts_after = self._parts_after(message, found_all)
-        for index, found in enumerate(found_all):
-            label = fold(found.label)
-            lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
-            following = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
-            trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
-            if vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) and not vocabulary.received.search(label):
-                role = FigureRole.SUBSIDY  # "200万的门槛": a figure of the rule, not money spent
-            elif found.value_yuan in (results or []) and not vocabulary.spent.search(f"{lead}{trail}") \
-                    and not vocabulary.received.search(label):
-                role = FigureRole.SUBSIDY  # "那这个20万是怎么算的": an amount just calculated
-            elif vocabulary.received.search(label):
-                role = FigureRole.RECEIVED
-            elif vocabulary.subsidy_figure.ends(label):
-                # "已经拿了本项资助60万": a subsidy the enterprise says it received is money received.
-                role = FigureRole.RECEIVED if vocabulary.received.search(lead) else FigureRole.SUBSIDY
-            else:
-                role = FigureRole.INPUT
-            # English labels are cut to a few characters ("uipment cost"): read the last words too.
-            named = " ".join([label, *lead.split()[-3:]]) if " " in lead else label
-            part = parts_after[index] if parts_after else next(
-                (name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
-            if part is None and not parts_after:
-                # The label is the last word or two ("设备花了120万" → 花了): the part may stand before it
-                # in the same clause, when only one part is named there.
-                in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
-                part = in_lead[0] if len(in_lead) == 1 else None
-            both = vocabulary.both_parts.search(lead)
-            # "设备和软件投入中设备200万": a part named after both parts is that part.
-            if both and not any(cues.search(lead[both.end():]) for cues in vocabulary.parts.values()):
-                part, total = whole, True
-            else:
-                after = vocabulary.total.search(trail)
-                said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
-                total = said_total and part is None
-            operation = self._operation(f"{lead} {trail}", fold(message))
-            figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
-                                                    "operation": operation}))
-        return figures
-
     def _amounts_in_view(self, state: ConversationState) -> list[Decimal]:
         """The amounts the last calculation gave and its items' own figures (caps, levels, fixed
         amounts): a figure equal to one, not labelled as money spent, speaks of the subsidy."""
@@ -213,36 +156,6 @@ class Understanding:
                 amounts += [a for a in (rule.cap_yuan, rule.amount_yuan) if a is not None]
                 amounts += [tier.amount_yuan for tier in rule.tiers or []]
         return amounts
-
-    def _parts_after(self, message: str, found_all: list[Figure]) -> list[str | None]:
-        """"48万设备加12万软件": parts named right after their figures. Chosen for the whole message
-        when the first figure with a part has none before it and one right after it; empty when
-        parts stand before their figures, as usual ("设备48万，软件12万")."""
-        before, after = [], []
-        for index, found in enumerate(found_all):
-            start = found_all[index - 1].end if index else 0
-            lead = fold(CLAUSE_BREAK.split(message[start:found.start])[-1])
-            end = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
-            trail = fold(message[found.end:end])[:PART_AFTER_REACH].lstrip("的 ")
-            before.append(next((n for n, cues in self.vocabulary.parts.items() if cues.search(lead)), None))
-            after.append(next((n for n, cues in self.vocabulary.parts.items()
-                               if (m := cues.search(trail)) and m.start() == 0), None))
-        first = next((i for i in range(len(found_all)) if before[i] or after[i]), None)
-        if first is None or before[first] or not after[first]:
-            return []
-        return after
-
-    def _operation(self, clause: str, message: str) -> Operation:
-        """What the figure does to the figures given before: the operation named in its own
-        clause, else in the message ("不对，应该是250万"), else it sets its input."""
-        for where in (clause, message):
-            found = [(match.start(), Operation(name)) for name, cues in self.vocabulary.operations.items()
-                     if (match := cues.search(where))]
-            if found:
-                # A correction wins over the words it corrects ("不对，不是再加20万，是30万").
-                named = {operation for _, operation in found}
-                return Operation.CORRECT if Operation.CORRECT in named else min(found)[1]
-        return Operation.SET
 
     def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
         segments, start = [], 0
@@ -305,93 +218,6 @@ class Understanding:
     def _has_parts(self, item: str) -> bool:
         base = self.rules[item].base
         return bool(base and base.parts)
-
-    # ── intent ─────────────────────────────────────────────────────────────────────────
-    def _intent(self, question: Question, state: ConversationState) -> Intent:
-        if question.refusal:
-            return Intent.REFUSE
-        text = question.text
-        if Asked.STACKING in question.asked and len(question.entities.items) >= 2:
-            return Intent.ASK  # "300万的机器人补助跟机器换人补助可以叠加吗" asks whether, not how much
-        if state.checkup.active and self._states_profile(question):
-            return Intent.CHECKUP
-        if not state.checkup.active and text in self.vocabulary.checkup:
-            return Intent.CHECKUP
-        last = state.last_calculation
-        if last.items and not question.input_figures and (
-                text in self.vocabulary.explain
-                or (len(last.items) >= 2 and text in self.vocabulary.total_asked and not question.entities.items)):
-            return Intent.EXPLAIN
-        pending = state.pending
-        # "软件的50万算不算在门槛里": a question about the rule, asked in the middle of a calculation.
-        rule_question = text in self.vocabulary.rule_question and Asked.AMOUNT not in question.asked
-        if pending and not rule_question and self._answers(pending, question):
-            return Intent.ANSWER_PENDING
-        if rule_question:
-            return Intent.ASK
-        if question.item is None:
-            # Project figures with no project named: ask which project they are for.
-            return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
-        if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
-                or self._names_a_tier_change(question, state) or self._asks_own_amount(question)
-                or self._changes_a_calculation(question, state)
-                or (question.follow_up and self._has_figures(question.item, state)
-                    and (Asked.AMOUNT in question.asked
-                         or (question.asked == [Asked.OTHER] and question.item in state.last_calculation.items)))):
-            return Intent.CALCULATE
-        return Intent.ASK
-
-    def _states_profile(self, question: Question) -> bool:
-        """In a check-up: a message describing the enterprise, saying it received nothing before,
-        or asking for the total again ("总共能拿多少")."""
-        return (any(segment.items or segment.facts for segment in question.segments)
-                or question.text in self.vocabulary.nothing_received
-                or (Asked.AMOUNT in question.asked and not question.entities.items))
-
-    def _answers(self, pending, question: Question) -> bool:
-        if pending.kind == "item":
-            return any(item in pending.candidates for item in question.entities.items)
-        if question.entities.items and pending.item not in question.entities.items:
-            return False  # a new topic: the open question is dropped
-        rule = self.rules[pending.item]
-        return entities.answer_value(rule.input(pending.asking or ""), question) is not None
-
-    def _changes_a_calculation(self, question: Question, state: ConversationState) -> bool:
-        """"我们去年已经拿过一次这个补助了", "我们不是制造业企业": something the enterprise says of
-        itself that settles a condition of an item just calculated, which is calculated again."""
-        item = question.item
-        if item is None or item not in state.last_calculation.items or not self._has_figures(item, state):
-            return False
-        fields = {self.rules[item].input(c.input).profile_field for c in self.rules[item].conditions}
-        return question.entities.had_item_before or bool(fields & set(question.entities.facts))
-
-    @staticmethod
-    def _has_figures(item: str, state: ConversationState) -> bool:
-        """The conversation already holds this enterprise's figures or level for the item: an
-        amount asked about it is its own amount ("那这个能补多少？")."""
-        frame = state.frames.get(item)
-        return bool(frame and (frame.money or frame.values))
-
-    def _asks_own_amount(self, question: Question) -> bool:
-        """"我们买了一批工业机器人，能补多少钱？": the enterprise's own case, its amount asked, no
-        figure given — the dialogue asks for the figure instead of quoting the rule."""
-        return Asked.AMOUNT in question.asked and question.own_case
-
-    def _names_a_tier_change(self, question: Question, state: ConversationState) -> bool:
-        """"市级升省级", "那如果又升为省级呢", "原来是数字化车间，现在是智能工厂", or another level than
-        the one this conversation knows the enterprise holds ("明年评上省级未来工厂还能补多少"): a
-        level reached asks for its amount (the difference to a level held before), even without
-        an amount."""
-        rule = self.rules[question.item] if question.item else None
-        if rule is None or not rule.previous_tier_input:
-            return False
-        levels = [level for level in question.entities.levels if level.item == rule.id]
-        frame = state.frames.get(rule.id)
-        held = frame.values.get(rule.tier_input or "") if frame else None
-        changed = (question.text in self.vocabulary.tier_change or any(level.earlier for level in levels)
-                   or (held is not None and Asked.AMOUNT in question.asked
-                       and any(level.value != held for level in levels)))
-        return changed and bool(levels)
 
     def _search_text(self, text: str) -> str:
         """The clauses that carry the question (not the caller's introduction), with the policy's

@@ -1,0 +1,111 @@
+"""Figures of a message with what each is: money spent or earned (a calculator input), money
+already received, or a figure of the subsidy itself; the project part it is for; whether it is a
+total; and what it does to the figures given before (set, correct, add, remove)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from assistant.retrieval.lexical import Tokenizer
+from assistant.understanding.figures import find_figures
+from assistant.understanding.question import Figure, FigureRole, Operation
+from assistant.understanding.text import fold
+from assistant.understanding.vocabulary import Vocabulary
+from calculators import RuleBook
+
+# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
+CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
+# How far after a figure the part it is for may be named ("48万的设备").
+PART_AFTER_REACH = 4
+# How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
+RULE_WORD_REACH = 4
+
+
+class FigureReader:
+    def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer) -> None:
+        self.vocabulary = vocabulary
+        self.rulebook = rulebook
+        self.tokenizer = tokenizer
+
+    def read(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
+        """Each amount with its role and, for a project, its part. The words since the clause or
+        the previous figure began can make it the whole: both parts named ("设备和软件合计300万",
+        "软硬件一共300万") make it the projects' investment; a total word ("总投资500万", "一共",
+        "3 million yuan in total") makes it the item's whole base unless its label names one
+        part ("设备合计200万")."""
+        vocabulary = self.vocabulary
+        # The input every project item sums its parts into (investment_yuan), if they share one.
+        wholes = {rule.base.input for rule in self.rulebook.rules if rule.base and rule.base.parts}
+        whole = wholes.pop() if len(wholes) == 1 else None
+        found_all = find_figures(message, self.tokenizer.words)
+        figures = []
+        parts_after = self._parts_after(message, found_all)
+        for index, found in enumerate(found_all):
+            label = fold(found.label)
+            lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
+            following = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
+            trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
+            if vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) and not vocabulary.received.search(label):
+                role = FigureRole.SUBSIDY  # "200万的门槛": a figure of the rule, not money spent
+            elif found.value_yuan in (results or []) and not vocabulary.spent.search(f"{lead}{trail}") \
+                    and not vocabulary.received.search(label):
+                role = FigureRole.SUBSIDY  # "那这个20万是怎么算的": an amount just calculated
+            elif vocabulary.received.search(label):
+                role = FigureRole.RECEIVED
+            elif vocabulary.subsidy_figure.ends(label):
+                # "已经拿了本项资助60万": a subsidy the enterprise says it received is money received.
+                role = FigureRole.RECEIVED if vocabulary.received.search(lead) else FigureRole.SUBSIDY
+            else:
+                role = FigureRole.INPUT
+            # English labels are cut to a few characters ("uipment cost"): read the last words too.
+            named = " ".join([label, *lead.split()[-3:]]) if " " in lead else label
+            part = parts_after[index] if parts_after else next(
+                (name for name, cues in vocabulary.parts.items() if cues.search(named)), None)
+            if part is None and not parts_after:
+                # The label is the last word or two ("设备花了120万" → 花了): the part may stand before it
+                # in the same clause, when only one part is named there.
+                in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
+                part = in_lead[0] if len(in_lead) == 1 else None
+            both = vocabulary.both_parts.search(lead)
+            # "设备和软件投入中设备200万": a part named after both parts is that part.
+            if both and not any(cues.search(lead[both.end():]) for cues in vocabulary.parts.values()):
+                part, total = whole, True
+            else:
+                after = vocabulary.total.search(trail)
+                said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
+                total = said_total and part is None
+            operation = self._operation(f"{lead} {trail}", fold(message))
+            figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
+                                                    "operation": operation}))
+        return figures
+
+    def _parts_after(self, message: str, found_all: list[Figure]) -> list[str | None]:
+        """"48万设备加12万软件": parts named right after their figures. Chosen for the whole message
+        when the first figure with a part has none before it and one right after it; empty when
+        parts stand before their figures, as usual ("设备48万，软件12万")."""
+        before, after = [], []
+        for index, found in enumerate(found_all):
+            start = found_all[index - 1].end if index else 0
+            lead = fold(CLAUSE_BREAK.split(message[start:found.start])[-1])
+            end = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
+            trail = fold(message[found.end:end])[:PART_AFTER_REACH].lstrip("的 ")
+            before.append(next((n for n, cues in self.vocabulary.parts.items() if cues.search(lead)), None))
+            after.append(next((n for n, cues in self.vocabulary.parts.items()
+                               if (m := cues.search(trail)) and m.start() == 0), None))
+        first = next((i for i in range(len(found_all)) if before[i] or after[i]), None)
+        if first is None or before[first] or not after[first]:
+            return []
+        return after
+
+    def _operation(self, clause: str, message: str) -> Operation:
+        """What the figure does to the figures given before: the operation named in its own
+        clause, else in the message ("不对，应该是250万"), else it sets its input."""
+        for where in (clause, message):
+            found = [(match.start(), Operation(name)) for name, cues in self.vocabulary.operations.items()
+                     if (match := cues.search(where))]
+            if found:
+                # A correction wins over the words it corrects ("不对，不是再加20万，是30万").
+                named = {operation for _, operation in found}
+                return Operation.CORRECT if Operation.CORRECT in named else min(found)[1]
+        return Operation.SET
