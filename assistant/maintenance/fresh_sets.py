@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 
 from assistant.config import REPO_ROOT, set_offline_environment
+from assistant.maintenance.scoring import passes, run_batch
 
 FRESH_DIR = REPO_ROOT / "tests" / "data" / "fresh"
 # The categories examiners write, in the order the table prints them.
@@ -88,8 +89,6 @@ def print_tables(name: str, header: dict, tables: dict[str, Table]) -> None:
 
 def record(path: Path, today: str | None) -> int:
     """Scores an unscored set once and writes its first contact into the header."""
-    from assistant.maintenance.evaluate import passes, run_batch
-
     header, cases = read_set(path)
     if header.get("first_contact"):
         print(f"{path.name}: first contact already recorded on {header['first_contact']['date']}; "
