@@ -71,6 +71,9 @@ class ExtractiveAnswerer:
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
         items = [item for item in items if get_rule(item).clause == top.clause.location]
+        if question.unmentioned:
+            # "二手设备算不算": the policy never speaks of what the question turns on.
+            return NotStated(reasons=(self._unmentioned(question, top),))
         if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
             # "银行贷款能贷多少": the clause on the subject sets no number at all.
             return NotStated(reasons=(self._no_number(question, top),))
@@ -95,6 +98,16 @@ class ExtractiveAnswerer:
         text, citations = extractive.compose(question.search_text, hits, tokenizer, question.script, qualifiers,
                                              lead=lead)
         return Answered(text, tuple(citations))
+
+    def _unmentioned(self, question: Question, top: Hit) -> str:
+        said = extractive.best_sentences(top.clause.text, question.search_text, self.retriever.tokenizer, limit=1)
+        quoted = said[0].rstrip("。；;") if said else ""
+        terms = "、".join(f"“{term}”" for term in question.unmentioned)
+        if question.script is Script.ENGLISH:
+            return (f"The policy does not mention {terms}, so it does not say whether this counts. What it says "
+                    f"({top.clause.location}): 「{quoted}」.")
+        return (f"政策原文没有提到{terms}，没有说明这种情况是否计入或符合条件。"
+                f"政策在{top.clause.location}的规定是：“{quoted}”。")
 
     def _no_number(self, question: Question, top: Hit) -> str:
         """What the clause on the subject says, and that it sets no figure."""

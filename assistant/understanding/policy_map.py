@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from assistant.corpus.documents import Document
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding.text import fold
-from assistant.understanding.vocabulary import Vocabulary
+from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import RuleBook
 
 # A sentence of the policy that sets money: an amount in 元 or a rate.
@@ -31,6 +31,11 @@ SUBJECT_MIN_CHARS = 2
 # jieba's noun flags (common, proper, verbal and organisation nouns): only a noun right before a
 # money word names what the money is for ("培训补贴"); "具体补助", "另外奖励", "申请补贴" do not.
 NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt"})
+# jieba flags of words that name nothing a rule could turn on: pronouns, times, places in time,
+# prepositions, particles, modal words.
+FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})
+# A counted amount ("三台", "两套", "10个"): what is counted, not a kind of thing.
+_COUNTED = re.compile(r"[0-9一二三四五六七八九十两几百千万]+[个台套件家项次年月天元万条批]?")
 
 
 class PolicyMap:
@@ -81,6 +86,19 @@ class PolicyMap:
             if not self.states(subject, whole):
                 unstated.append(whole)
         return list(dict.fromkeys(unstated))
+
+    def unmentioned(self, folded: str, skip: Cues) -> list[str]:
+        """Words of a question the policy never uses and that do not stand for one of its terms
+        ("二手", "进口", "分期付款"): what a yes/no rule question turns on but the policy does not say.
+        Chinese words only: the policy is written in Chinese, so an English word says nothing."""
+        found = []
+        for word, flag in self.tokenizer.tagged(folded):
+            if (len(word) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(word) or flag in FUNCTION_FLAGS
+                    or _COUNTED.fullmatch(word) or word in self.question_words or word in self.tokenizer.stopwords or skip.has_word(word)
+                    or word in self.text or self.tokenizer.callers_words(word)):
+                continue
+            found.append(word)
+        return list(dict.fromkeys(found))
 
     def _is_facet(self, word: str) -> bool:
         """"比例补助", "门槛": words of what is asked about money, not a kind of money."""

@@ -143,6 +143,8 @@ class Question(BaseModel):
     item: str | None = None
     # Money the question names that the policy never sets ("房租补贴", "贴息"): policy_map.py.
     unstated_money: list[str] = Field(default_factory=list)
+    # A yes/no rule question ("二手设备算不算"): the words it turns on that the policy never uses.
+    unmentioned: list[str] = Field(default_factory=list)
     # The enterprise speaks of its own purchase, project or recognition ("我们去年评上了…").
     own_case: bool = False
     # The question asks what no provision decides (one enterprise's chances, legal or investment advice).

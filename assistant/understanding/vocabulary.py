@@ -61,6 +61,10 @@ class Cues:
     def __contains__(self, folded: str) -> bool:
         return self.search(folded) is not None
 
+    def has_word(self, word: str) -> bool:
+        """The word is one of the cues, or inside one ("能算" in "能算吗")."""
+        return any(isinstance(cue, str) and word in fold(cue) for cue in self.cues)
+
     def finditer(self, folded: str) -> list[re.Match]:
         return list(self._any.finditer(folded)) if self._any else []
 
