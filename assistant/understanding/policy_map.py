@@ -94,8 +94,8 @@ class PolicyMap:
         found = []
         for word, flag in self.tokenizer.tagged(folded):
             if (len(word) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(word) or flag in FUNCTION_FLAGS
-                    or _COUNTED.fullmatch(word) or word in self.question_words or word in self.tokenizer.stopwords or skip.has_word(word)
-                    or word in self.text or self.tokenizer.callers_words(word)):
+                    or _COUNTED.fullmatch(word) or word in self.question_words or word in self.tokenizer.stopwords
+                    or skip.has_word(word) or word in self.text or self.tokenizer.callers_words(word)):
                 continue
             found.append(word)
         return list(dict.fromkeys(found))
