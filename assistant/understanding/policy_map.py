@@ -35,6 +35,7 @@ NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt"})
 # prepositions, particles, modal words.
 FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})
 # A counted amount ("三台", "两套", "10个"): what is counted, not a kind of thing.
+_CLAUSES = re.compile(r"[，,。；;！!？?]")
 _COUNTED = re.compile(r"[0-9一二三四五六七八九十两几百千万]+[个台套件家项次年月天元万条批]?")
 
 
@@ -52,6 +53,7 @@ class PolicyMap:
         self.specific_money = frozenset(vocabulary.money_nouns["specific"])
         self.question_words = vocabulary.question_words
         self.asked = vocabulary.asked
+        self.other_government = vocabulary.other_government
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
         for document in documents:
@@ -91,11 +93,14 @@ class PolicyMap:
         """Words of a question the policy never uses and that do not stand for one of its terms
         ("二手", "进口", "分期付款"): what a yes/no rule question turns on but the policy does not say.
         Chinese words only: the policy is written in Chinese, so an English word says nothing."""
+        # Only the clause that asks ("…，二手的算不算"): a caller's introduction is not what the rule turns on.
+        asking = next((piece for piece in _CLAUSES.split(folded) if skip.search(piece)), folded)
         found = []
-        for word, flag in self.tokenizer.tagged(folded):
+        for word, flag in self.tokenizer.tagged(asking):
             if (len(word) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(word) or flag in FUNCTION_FLAGS
                     or _COUNTED.fullmatch(word) or word in self.question_words or word in self.tokenizer.stopwords
-                    or skip.has_word(word) or word in self.text or self.tokenizer.callers_words(word)):
+                    or skip.has_word(word) or word in self.text or self.tokenizer.callers_words(word)
+                    or self._is_facet(word) or word in self.other_government):
                 continue
             found.append(word)
         return list(dict.fromkeys(found))
