@@ -232,3 +232,16 @@ def test_two_items_weighed_for_one_figure_are_each_computed_without_a_sum(assist
     (reply,) = talk(assistant, "compare", "同一个300万的项目，按机器换人还是物联网划算？")
     assert amounts(reply) == [("machine_replacement", 300000), ("factory_iot", 450000)]
     assert reply.total_yuan is None
+
+
+def test_english_items_joined_by_and_and_a_part_named_after_its_figure(assistant):
+    both, corrected = talk(assistant, "english-and",
+                           "We bought robots for 2 million yuan and spent 800,000 yuan on a factory IoT project. "
+                           "What is the total subsidy?", "Actually the IoT project was 1.2 million.")
+    assert amounts(both) == [("robot_purchase", 200000), ("factory_iot", 120000)] and both.total_yuan == 320000
+    assert amounts(corrected) == [("robot_purchase", 200000), ("factory_iot", 180000)]
+    _, added = talk(assistant, "english-part-after",
+                    "Our machine replacement project: equipment 1.8 million, software 0.5 million.",
+                    "Add another 300,000 for software.")
+    assert added.calculations[0].inputs["software_yuan"] == 800000
+    assert amounts(added) == [("machine_replacement", 260000)]

@@ -105,7 +105,7 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
 # How far after a qualifier's marker an item's keyword may stand and still be inside it: "通过我们合作的服务商"
 # (6 characters between), "through a local service provider" (8).
 QUALIFIER_REACH = 12
-_CLAUSE_BREAK = re.compile(r"[，,。；;！!？?\n]")
+_CLAUSE_BREAK = re.compile(r"[，。；;！!？?\n]|,(?!\d{3})")
 
 
 def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[int, int]]], item: str,

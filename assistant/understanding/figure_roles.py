@@ -14,10 +14,13 @@ from assistant.understanding.text import fold
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
-# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万").
-CLAUSE_BREAK = re.compile(r"[，。；;,！!？?\n]")
-# How far after a figure the part it is for may be named ("48万的设备").
-PART_AFTER_REACH = 4
+# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万"). A comma
+# before three digits groups thousands ("800,000 yuan"), it ends nothing.
+CLAUSE_BREAK = re.compile(r"[，。；;！!？?\n]|,(?!\d{3})")
+# How far after a figure the part it is for may be named ("48万的设备", "300,000 for software"),
+# after the connecting word.
+PART_AFTER_REACH = 8
+_LEADING_CONNECTOR = re.compile(r"^\s*(?:yuan\s+)?(?:的|用于|用在|花在|投在|for|on|in|of)?\s*")
 # How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
 RULE_WORD_REACH = 4
 
@@ -89,7 +92,7 @@ class FigureReader:
             start = found_all[index - 1].end if index else 0
             lead = fold(CLAUSE_BREAK.split(message[start:found.start])[-1])
             end = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
-            trail = fold(message[found.end:end])[:PART_AFTER_REACH].lstrip("的 ")
+            trail = _LEADING_CONNECTOR.sub("", fold(message[found.end:end]))[:PART_AFTER_REACH]
             before.append(next((n for n, cues in self.vocabulary.parts.items() if cues.search(lead)), None))
             after.append(next((n for n, cues in self.vocabulary.parts.items()
                                if (m := cues.search(trail)) and m.start() == 0), None))

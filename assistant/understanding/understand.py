@@ -30,6 +30,9 @@ from calculators import RuleBook
 
 # Characters of words (CJK or Latin letters and digits): how long a message is without its punctuation.
 _WORD_CHARS = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
+# Where a message's clauses end, for grouping figures with items: the clause breaks, and " and "
+# between English clauses.
+SEGMENT_BREAK = re.compile(rf"{CLAUSE_BREAK.pattern}|\s+and\s+", re.IGNORECASE)
 # A follow-up of at most this many characters or English words with no topic of its own leans
 # on the conversation's topic: "那上限呢" (4), "每年都能拿吗" (6), "如果是小微企业呢" (8). Longer
 # messages usually carry their own topic; 12 leaves room for a polite word or two.
@@ -160,16 +163,18 @@ class Understanding:
         return amounts
 
     def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
+        """The message's clauses, each with its figures, items and facts. English clauses joined by
+        "and" are clauses of their own ("robots for 2 million yuan and 800,000 yuan on IoT")."""
         segments, start = [], 0
-        for piece in [*CLAUSE_BREAK.split(message)]:
-            end = start + len(piece)
-            folded = self.sound_alikes.repair(fold(piece)).text
+        for match in [*SEGMENT_BREAK.finditer(message), None]:
+            end = match.start() if match else len(message)
+            folded = self.sound_alikes.repair(fold(message[start:end])).text
             if folded:
                 inside = [f for f in figures if start <= f.start < end]
                 segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook,
                                                                                 self.vocabulary.qualifier_markers),
                                         figures=inside, facts=entities.stated_facts(folded, self.vocabulary)))
-            start = end + 1
+            start = match.end() if match else end
         return segments
 
     # ── topic ──────────────────────────────────────────────────────────────────────────
