@@ -141,3 +141,14 @@ def test_a_number_the_clause_does_set_is_answered(assistant):
     reply = ask(assistant, "每年要培训多少高层管理人员和技术骨干？")
     assert reply.status is Status.ANSWERED
     assert "100人" in reply.answer
+
+
+@pytest.mark.parametrize("message", ["首席信息官有补贴吗", "培训有没有补助", "机器换人项目的研发费用能补吗"])
+def test_whether_money_is_paid_for_what_the_policy_sets_none_for_is_not_stated(assistant, message):
+    assert ask(assistant, message).status is Status.NOT_FOUND
+
+
+@pytest.mark.parametrize("message", ["纸品厂买机器人有补贴吗", "我们是做五金的，买机器人有补贴吗",
+                                     "小微企业买云服务有补助吗", "机器换人项目有补贴吗"])
+def test_whether_money_is_paid_for_an_item_is_answered_whatever_the_trade(assistant, message):
+    assert ask(assistant, message).status is Status.ANSWERED

@@ -20,6 +20,8 @@ from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook, get_rule
 
 _DIGIT = re.compile(r"\d")
+# Money in a clause: an amount in 元 or a rate.
+_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
 
 
 class AnsweringStrategy(Protocol):
@@ -77,6 +79,9 @@ class ExtractiveAnswerer:
         if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
             # "银行贷款能贷多少": the clause on the subject sets no number at all.
             return NotStated(reasons=(self._no_number(question, top),))
+        if not items and self._money_asked(question) and not _MONEY.search(top.clause.text):
+            # "首席信息官有补贴吗": the clause on the subject sets no money at all.
+            return NotStated(reasons=(self._no_number(question, top),))
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
@@ -108,6 +113,14 @@ class ExtractiveAnswerer:
                     f"({top.clause.location}): 「{quoted}」.")
         return (f"政策原文没有提到{terms}，没有说明这种情况是否计入或符合条件。"
                 f"政策在{top.clause.location}的规定是：“{quoted}”。")
+
+    def _money_asked(self, question: Question) -> bool:
+        """Whether some money is paid for it ("有补贴吗", "给不给奖励"), not whether the document
+        still holds ("这个补贴今年还能申请吗")."""
+        if set(question.asked) & set(DOCUMENT_KINDS):
+            return False
+        return question.text in self.vocabulary.yes_no_question and any(
+            noun in question.text for noun in self.vocabulary.money_nouns["general"])
 
     def _no_number(self, question: Question, top: Hit) -> str:
         """What the clause on the subject says, and that it sets no figure."""

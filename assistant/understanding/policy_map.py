@@ -54,6 +54,7 @@ class PolicyMap:
         self.question_words = vocabulary.question_words
         self.asked = vocabulary.asked
         self.other_government = vocabulary.other_government
+        self.enterprise_nouns = vocabulary.enterprise_nouns
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
         for document in documents:
@@ -96,7 +97,11 @@ class PolicyMap:
         # Only the clause that asks ("…，二手的算不算"): a caller's introduction is not what the rule turns on.
         asking = next((piece for piece in _CLAUSES.split(folded) if skip.search(piece)), folded)
         found = []
-        for word, flag in self.tokenizer.tagged(asking):
+        words = self.tokenizer.tagged(asking)
+        for index, (word, flag) in enumerate(words):
+            following = words[index + 1][0] if index + 1 < len(words) else ""
+            if following in self.enterprise_nouns or any(word.endswith(noun) for noun in self.enterprise_nouns):
+                continue  # "纸品厂", "五金 企业": the trade the enterprise is in
             if (len(word) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(word) or flag in FUNCTION_FLAGS
                     or _COUNTED.fullmatch(word) or word in self.question_words or word in self.tokenizer.stopwords
                     or skip.has_word(word) or word in self.text or self.tokenizer.callers_words(word)
