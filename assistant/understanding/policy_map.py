@@ -28,9 +28,10 @@ _YEAR = re.compile(r"(?:19|20)\d{2}")
 # The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
 # not "免费" or "经费", whose one character before 费 makes one word with it.
 SUBJECT_MIN_CHARS = 2
-# jieba's noun flags (common, proper, verbal and organisation nouns): only a noun right before a
-# money word names what the money is for ("培训补贴"); "具体补助", "另外奖励", "申请补贴" do not.
-NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt"})
+# jieba's noun flags (common, proper, verbal and organisation nouns, abbreviations such as 研发,
+# set phrases): only a noun right before a money word names what the money is for ("培训补贴");
+# "具体补助", "另外奖励", "申请补贴" do not.
+NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt", "j", "l"})
 # jieba flags of words that name nothing a rule could turn on: pronouns, times, places in time,
 # prepositions, particles, modal words.
 FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})

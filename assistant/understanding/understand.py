@@ -115,8 +115,8 @@ class Understanding:
             follow_up=follow_up, item=item, parts=self._parts(text),
             unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
             outside_policy=outside, own_case=text in self.vocabulary.own_case,
-            unmentioned=self.policy_map.unmentioned(text, self.vocabulary.yes_no_question)
-            if self.policy_map and text in self.vocabulary.yes_no_question and not figures else [],
+            unmentioned=self.policy_map.unmentioned(text, self.vocabulary.rule_question)
+            if self.policy_map and text in self.vocabulary.rule_question and not figures else [],
         )
         return question.model_copy(update={"intent": self.intents.decide(question, state)})
 
