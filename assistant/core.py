@@ -16,6 +16,7 @@ from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
 from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
+from assistant.answering.rule_facts import RuleFacts
 from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
@@ -71,6 +72,7 @@ class Assistant:
         self.settings = settings
         self.documents = documents
         self.rulebook = rulebook
+        self.rulebook_rules = {rule.id: rule for rule in rulebook.rules}
         self.retriever = retriever
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
@@ -155,6 +157,13 @@ class Assistant:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state)
+        if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \
+                and self.rulebook_rules[question.item].calculation == "no_figure":
+            # "运营费用按多少比例补": the item sets no figure to compute, which is what the policy does not state.
+            rule = self.rulebook_rules[question.item]
+            state.topic.item = rule.id
+            facts = RuleFacts(rule, question.script is Script.ENGLISH)
+            return NotStated(reasons=(facts.no_figure() or "",), locations=(rule.clause,))
         if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN}:
             return self.calculator.turn(question, state)
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
@@ -225,7 +234,8 @@ class Assistant:
             # Nothing is cited; when the caller asked about this policy (what it does not state),
             # say whether it is in force. A question about something else gets no policy warning.
             warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
-            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings)
+            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings,
+                         citations=self.cite_locations(list(outcome.locations), script))
         reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
                                           answer=to_script(outcome.text, script), citations=list(outcome.citations),
                                           calculations=[to_contract(c) for c in outcome.calculations]), today, script)

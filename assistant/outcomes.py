@@ -59,6 +59,8 @@ class NotStated:
 
     foreign_place: str = ""
     reasons: tuple[str, ...] = ()
+    # The clauses the reasons speak of ("what the clause does say"), cited with the reply.
+    locations: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -233,11 +233,11 @@ def test_the_factory_builds_either_client_without_contacting_it(settings):
 
 
 def test_an_answer_dropping_what_the_policy_does_not_state_is_replaced(run, assistant):
-    question = "“1+N”技术改造试点补助的比例和上限是多少？"
+    question = "工业机器人购置补助按什么比例？申报要准备哪些材料？"
     assert "没有规定" in plain(assistant, question).answer
-    search = calls(("policy_search", {"query": "1+N技术改造试点补助"}))
-    reply, _ = run([search, answer("“1+N”技术改造试点补助由区里探索实施（见三、专项政策（三））。")], message=question)
+    search = calls(("policy_search", {"query": "工业机器人购置补助"}))
+    reply, _ = run([search, answer("工业机器人按购置款的10%给予资助（见三、专项政策（二））。")], message=question)
     assert reply.warnings == [REPLACED_WARNING["zh"]] and reply.answer == plain(assistant, question).answer
-    kept = "政策原文没有规定“1+N”技术改造试点补助的比例和上限（见三、专项政策（三））。"
+    kept = "工业机器人按购置款的10%给予资助；政策原文没有规定申报需要提交哪些材料（见三、专项政策（二））。"
     reply, _ = run([search, answer(kept)], message=question)
     assert reply.warnings == [] and reply.answer == kept

@@ -43,7 +43,7 @@ def test_the_money_named_is_the_money_word_not_the_question_before_it(assistant,
     assert f"“{money}”" in reply.answer and "“没有" not in reply.answer
 
 
-@pytest.mark.parametrize("message", ["机器人补贴多少", "设备补贴多少", "产业大脑运营费用补助多少", "规划设计费补助多少",
+@pytest.mark.parametrize("message", ["机器人补贴多少", "设备补贴多少", "物联网项目补助多少", "规划设计费补助多少",
                                      "这个补贴今年还能申请吗？"])
 def test_money_the_policy_sets_is_not_turned_away(assistant, message):
     reply = ask(assistant, message)

@@ -10,6 +10,7 @@ from typing import Protocol
 
 from assistant.answering import extractive
 from assistant.answering.direct import DOCUMENT_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Document, DocumentMeta
 from assistant.dialogue.state import ConversationState
 from assistant.outcomes import Answered, NotStated
@@ -75,13 +76,19 @@ class ExtractiveAnswerer:
         items = [item for item in items if get_rule(item).clause == top.clause.location]
         if question.unmentioned:
             # "二手设备算不算": the policy never speaks of what the question turns on.
-            return NotStated(reasons=(self._unmentioned(question, top),))
+            return NotStated(reasons=(self._unmentioned(question, top),), locations=(top.clause.location,))
         if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
             # "银行贷款能贷多少": the clause on the subject sets no number at all.
-            return NotStated(reasons=(self._no_number(question, top),))
+            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
         if not items and self._money_asked(question) and not _MONEY.search(top.clause.text):
             # "首席信息官有补贴吗": the clause on the subject sets no money at all.
-            return NotStated(reasons=(self._no_number(question, top),))
+            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
+        unset = [item for item in items[:1] if get_rule(item).calculation == "no_figure"]
+        if unset and set(question.asked) & {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD}:
+            # "“1+N”试点补多少": the item promises support but sets no figure — what the policy does not state.
+            rule = get_rule(unset[0])
+            return NotStated(reasons=(RuleFacts(rule, question.script is Script.ENGLISH).no_figure() or "",),
+                             locations=(rule.clause,))
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
