@@ -103,3 +103,30 @@ def test_the_bank_vectors_are_kept_between_processes(tmp_path):
     assert router.route("申报截止是哪天") == ExampleRouter(BANK, HashingEmbedder()).route("申报截止是哪天")
     assert again.calls == [["申报截止是哪天"]]  # the bank itself came from the cache
     assert len(list(tmp_path.glob("examples-*.npy"))) == 1
+
+
+@pytest.mark.parametrize("message, item", [
+    ("去年给本区企业做改造的咨询、实施收入1400万，经认定后能拿多少", "digital_engineering_provider"),
+    ("我们发票金额是300万，能补多少", None),
+])
+def test_a_figure_label_names_the_one_item_whose_input_it_is(assistant, message, item):
+    assert assistant.understanding.understand(message, ConversationState()).item == item
+
+
+@pytest.mark.parametrize("message", [
+    "未来工厂政策什么时候到期", "From what date did this future factory policy take effect?"])
+def test_an_item_word_before_a_word_for_a_document_names_the_document(assistant, message):
+    reply = assistant.reply(None, message, TODAY)
+    assert reply.status is Status.ANSWERED and "有效期" in reply.citations[0].text
+
+
+def test_what_is_asked_is_read_in_the_clauses_that_ask(assistant):
+    question = assistant.understanding.understand(
+        "领导让我写材料，要往高标准智造工场的方向去创建。智造工场对亩均产出的要求到底是多少？", ConversationState())
+    assert "materials" not in question.asked
+
+
+def test_an_english_level_said_with_level_is_the_level(assistant):
+    reply = assistant.reply(None, "Our company was just recognised as a provincial-level Future Factory. "
+                                  "What reward do we get?", TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("future_factory_recognition", 5000000)]

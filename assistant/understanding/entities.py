@@ -43,6 +43,9 @@ def stated_facts(folded: str, vocabulary: Vocabulary, fields: frozenset[str] | N
     return facts
 
 
+_ENGLISH_LEVEL = re.compile(r"(?<=[a-z]) level(?= )")
+
+
 def _names(choice) -> list[str]:
     return sorted({fold(n) for n in (choice.label.zh, choice.value, *choice.aliases)
                    if n and n != "none"}, key=len, reverse=True)
@@ -54,10 +57,14 @@ def find_choices(spec: Input, folded: str) -> list[tuple[int, str]]:
     taken: list[range] = []
     for choice in spec.choices or []:
         for name in _names(choice):
-            start = folded.find(name)
-            if start >= 0 and not any(start in span for span in taken):
+            # "a provincial-level Future Factory" names the provincial Future Factory: in English
+            # names, "level" after a word may be said or left out.
+            words = _ENGLISH_LEVEL.sub("", name).split(" ")
+            match = re.search(r"(?: level)? ".join(map(re.escape, words)), folded)
+            start = match.start() if match else -1
+            if match and not any(start in span for span in taken):
                 found.append((start, choice.value))
-                taken.append(range(start, start + len(name)))
+                taken.append(range(start, match.end()))
                 break
     return sorted(found)
 

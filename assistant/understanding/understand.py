@@ -33,6 +33,13 @@ _WORD_CHARS = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 # Where a message's clauses end, for grouping figures with items: the clause breaks, and " and "
 # between English clauses.
 SEGMENT_BREAK = re.compile(rf"{CLAUSE_BREAK.pattern}|\s+and\s+", re.IGNORECASE)
+# Clause breaks for finding the clauses that ask, each keeping its question mark.
+_ASKED_PIECES = re.compile(r"([，,。；;！!？?\n])")
+# How far after an item's word a word for a document may follow and make it the document's name
+# ("未来工厂”政策": a closing quote between).
+DOCUMENT_NOUN_REACH = 8
+# A figure's label names an item's money input by a word of two characters or more (收入, 购置款).
+LABEL_WORD_MIN_CHARS = 2
 # A follow-up of at most this many characters or English words with no topic of its own leans
 # on the conversation's topic: "那上限呢" (4), "每年都能拿吗" (6), "如果是小微企业呢" (8). Longer
 # messages usually carry their own topic; 12 leaves room for a polite word or two.
@@ -77,11 +84,14 @@ class Understanding:
         text = repaired.text
         figures = self.figure_reader.read(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
-        items = entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
-        asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if text in cues] or [Asked.OTHER]
+        items = [item for item in entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
+                 if not self._names_document(item, text)]
+        asking = self._asking_clauses(text)
+        asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if asking in cues] or [Asked.OTHER]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and (
             self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text))
-        item = items[0] if items else (state.topic.item if follow_up else None)
+        labelled = None if items else self._item_by_label(figures)
+        item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
         found = Entities(
             items=items, facts=entities.stated_facts(text, self.vocabulary),
@@ -192,6 +202,38 @@ class Understanding:
                 or text in vocabulary.follow_up_pointers
                 # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
                 or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
+
+    def _asking_clauses(self, text: str) -> str:
+        """The clauses of a message that ask (a question mark or a question word): what is asked is
+        read there, not in the caller's account around it ("领导让我写材料……亩均产出要求是多少？"
+        asks about output per mu, not about materials). The whole text when no clause asks."""
+        pieces = _ASKED_PIECES.split(text)
+        clauses = ["".join(pieces[i:i + 2]) for i in range(0, len(pieces), 2)]
+        asking = [clause for clause in clauses if clause.strip() and (
+            any(mark in clause for mark in "？?") or any(word in clause for word in self.vocabulary.question_words
+                                                        if not word.isascii()))]
+        return "，".join(asking) if asking and len(clauses) > 1 else text
+
+    def _names_document(self, item: str, text: str) -> bool:
+        """Every keyword of the item in the text stands right before a word for a document
+        ("未来工厂政策什么时候到期", "this future factory policy"): it names the policy, not the item."""
+        words = [fold(w) for w in (*self.rules[item].keywords.zh, *self.rules[item].keywords.en)]
+        spans = [(m.start(), m.end()) for w in words for m in re.finditer(re.escape(w), text)]
+        return bool(spans) and all(
+            (after := self.vocabulary.document_nouns.search(text[end:end + DOCUMENT_NOUN_REACH])) is not None
+            and after.start() <= 2 for _, end in spans)
+
+    def _item_by_label(self, figures: list[Figure]) -> str | None:
+        """"收入1400万" with no item named: the one item whose money inputs are named by the figure's
+        label (服务本区企业数字化改造的收入); None when no item or several are (投资额)."""
+        found: set[str] = set()
+        for figure in figures:
+            # Words of what is asked (金额, 标准) name no input of their own.
+            words = [w for w in self.tokenizer.tokens(figure.label) if len(w) >= LABEL_WORD_MIN_CHARS
+                     and not any(w in cues for cues in self.vocabulary.asked.values())]
+            found |= {rule.id for rule in self.rulebook.rules for spec in rule.inputs
+                      if spec.kind == "money" and spec.required and any(w in spec.label.zh for w in words)}
+        return found.pop() if len(found) == 1 else None
 
     def _names_topic_level(self, item: str | None, text: str) -> bool:
         """"今年又升到省级了": a level of the topic item's ladder, named alone, continues it."""

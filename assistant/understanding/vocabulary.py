@@ -111,6 +111,7 @@ class Vocabulary:
         self.number_wanted = Cues(cues["number_wanted"])
         self.total_asked = Cues(cues["total_asked"])
         self.compare = Cues(cues["compare"])
+        self.document_nouns = Cues(cues["document_nouns"])
         self.yes_no_question = Cues([*cues["rule_question"], *cues["yes_no_question"]])
         self.enterprise_nouns = frozenset(fold(word) for word in cues["enterprise_nouns"])
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
