@@ -245,3 +245,11 @@ def test_english_items_joined_by_and_and_a_part_named_after_its_figure(assistant
                     "Add another 300,000 for software.")
     assert added.calculations[0].inputs["software_yuan"] == 800000
     assert amounts(added) == [("machine_replacement", 260000)]
+
+
+def test_a_project_of_several_changed_later_keeps_the_sum(assistant):
+    first, added = talk(assistant, "projects-later",
+                        "我们有两个工厂物联网项目，一个投了40万，一个投了100万，各自能补多少，加起来多少？",
+                        "第一个项目后来又加了20万软件")
+    assert first.total_yuan == 150000 and "合计：0元 + 15万元" in first.answer
+    assert amounts(added) == [("factory_iot", 90000), ("factory_iot", 150000)] and added.total_yuan == 240000

@@ -73,9 +73,10 @@ def calculated_text(outcome: Calculated, script: Script) -> str:
     lead = ("Estimate under section 三、专项政策 of the policy:" if english
             else "按政策“三、专项政策”测算：")
     lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
-    paid = [calc for calc in outcome.calculations if calc.eligible and calc.amount_yuan is not None]
     if outcome.total and len(outcome.calculations) >= 2:
-        amounts = [calc.amount_yuan or Decimal(0) for calc in paid]
+        # Every item with a figure, one not eligible at 0, so the sum reads as the items above it.
+        amounts = [(calc.amount_yuan or Decimal(0)) if calc.eligible else Decimal(0)
+                   for calc in outcome.calculations if calc.amount_yuan is not None]
         whole = sum(amounts, Decimal(0))
         if english:
             lines.append(f"Together: {' + '.join(yuan_en(a) for a in amounts) or '0'} = {yuan_en(whole)}.")

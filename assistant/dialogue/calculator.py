@@ -214,6 +214,7 @@ class CalculatorDialogue:
         except CalculatorError:
             state.frames = snapshot
             return None
+        state.topic.item = rule_id(next(iter(groups)))
         outcome = self.recompute(state, list(groups), total=not compared)
         return outcome if isinstance(outcome, Calculated) else None
 
