@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import logging
 from datetime import date
-from decimal import Decimal
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
 from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
-from assistant.answering.rule_facts import RuleFacts
-from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer
+from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer, no_figure_set
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corpus
@@ -72,7 +70,6 @@ class Assistant:
         self.settings = settings
         self.documents = documents
         self.rulebook = rulebook
-        self.rulebook_rules = {rule.id: rule for rule in rulebook.rules}
         self.retriever = retriever
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
@@ -80,7 +77,7 @@ class Assistant:
                                            PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer), examples)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
-        direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
+        self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
                                Glossary.from_folder(settings.corpus_dir / "vocabulary"))
         self.answerer: AnsweringStrategy = answerer or ExtractiveAnswerer(
             retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
@@ -158,12 +155,10 @@ class Assistant:
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state)
         if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \
-                and self.rulebook_rules[question.item].calculation == "no_figure":
+                and get_rule(question.item).calculation == "no_figure":
             # "运营费用按多少比例补": the item sets no figure to compute, which is what the policy does not state.
-            rule = self.rulebook_rules[question.item]
-            state.topic.item = rule.id
-            facts = RuleFacts(rule, question.script is Script.ENGLISH)
-            return NotStated(reasons=(facts.no_figure() or "",), locations=(rule.clause,))
+            state.topic.item = question.item
+            return no_figure_set(get_rule(question.item), question.script)
         if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN}:
             return self.calculator.turn(question, state)
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
@@ -173,26 +168,13 @@ class Assistant:
         return self.answerer.answer(question, state, today)
 
     def _unstated(self, question: Question) -> NotStated | None:
-        """What the policy does not decide, said plainly before any clause is looked for: money it
-        never sets ("房租补贴"), one enterprise's chances, legal or investment advice. A message that
-        gives figures for a calculation is not turned away for a word beside them."""
+        """What no clause decides (money the policy never sets, one firm's chances, legal advice),
+        said before any clause is looked for. A message that gives figures for a calculation is not
+        turned away for a word beside them."""
         if question.intent not in {Intent.ASK, Intent.CALCULATE} or question.input_figures:
             return None
-        english = question.script is Script.ENGLISH
-        meta = self.documents[0].meta
-        where = (f" The policy is implemented by {meta.department_full} ({meta.department}), who can tell."
-                 if english else f"政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询。")
-        if question.unstated_money:
-            named = "、".join(f"“{m}”" for m in question.unstated_money)
-            return NotStated(reasons=((f"The policy sets no {named}." if english
-                                       else f"政策原文没有规定{named}，也没有相应的标准或金额。") + where,))
-        if question.outside_policy:
-            return NotStated(reasons=((
-                "The policy does not decide this: it sets conditions and amounts, not whether a particular "
-                "enterprise will be recognised or paid, and it gives no legal or investment advice." if english
-                else "政策原文不涉及这一点：政策只规定条件和补助标准，不对具体企业能否获得认定或补助作出判断，"
-                     "也不提供法律或投资方面的意见。") + where,))
-        return None
+        reasons = self.direct.not_decided(question, self.documents[0].meta)
+        return NotStated(reasons=tuple(reasons)) if reasons else None
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
         state.language = question.script
@@ -222,11 +204,10 @@ class Assistant:
         if isinstance(outcome, Calculated):
             citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
             status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
-            total = sum((c.amount_yuan or 0 for c in outcome.calculations if c.eligible), Decimal(0))
             return self._with_warnings(Reply(
                 session=session, status=status, answer=to_script(calculated_text(outcome, script), script),
                 citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
-                total_yuan=float(total) if outcome.total else None), today, script)
+                total_yuan=float(outcome.total_yuan) if outcome.total else None), today, script)
         if isinstance(outcome, CheckupReport):
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from assistant.contract import Citation
 from calculators import Calculation, EligibilityReport
@@ -42,6 +43,11 @@ class Calculated:
     calculations: tuple[Calculation, ...]
     # Several items asked together ("两项一共多少"): the reply adds them up.
     total: bool = False
+
+    @property
+    def total_yuan(self) -> Decimal:
+        """The sum of the items with a figure, one not eligible counting 0."""
+        return sum((c.amount_yuan or Decimal(0) for c in self.calculations if c.eligible), Decimal(0))
 
     @property
     def eligible(self) -> bool:

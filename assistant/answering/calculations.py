@@ -77,7 +77,7 @@ def calculated_text(outcome: Calculated, script: Script) -> str:
         # Every item with a figure, one not eligible at 0, so the sum reads as the items above it.
         amounts = [(calc.amount_yuan or Decimal(0)) if calc.eligible else Decimal(0)
                    for calc in outcome.calculations if calc.amount_yuan is not None]
-        whole = sum(amounts, Decimal(0))
+        whole = outcome.total_yuan
         if english:
             lines.append(f"Together: {' + '.join(yuan_en(a) for a in amounts) or '0'} = {yuan_en(whole)}.")
         else:

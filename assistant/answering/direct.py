@@ -6,7 +6,6 @@ policy does not answer are said plainly instead (`unstated`)."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -15,7 +14,7 @@ from assistant.answering.extractive import split_sentences
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import Script
+from assistant.understanding.text import MONEY_FIGURE, Script
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule, RuleBook
 
@@ -24,8 +23,6 @@ DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, As
 # Kinds of question about what an item pays or requires: they rest on the item's clause.
 ITEM_KINDS = frozenset({*FIGURE_KINDS, Asked.CONDITION})
 EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX)
-# A money amount or a rate: what a figure question about a subject needs beside the subject.
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
 # At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
 MAX_ITEMS = 3
 
@@ -79,10 +76,8 @@ class DirectAnswers:
             return direct
         for kind in EVIDENCE_KINDS:
             if kind in asked and (clause is None or clause.search_text not in self.vocabulary.evidence[kind.value]):
-                organiser = (f"; it is implemented by the {self._department_en(meta)}, who can tell"
-                             if english else f"，政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询")
-                direct.unstated.append(((_UNSTATED_EN if english else _UNSTATED_ZH)[kind]) + organiser
-                                       + ("." if english else "。"))
+                direct.unstated.append(((_UNSTATED_EN if english else _UNSTATED_ZH)[kind])
+                                       + ("; " if english else "，") + self.who_to_ask(meta, english))
         if clause is None:
             return direct
         document_kinds = [k for k in DOCUMENT_KINDS if k in asked]
@@ -127,7 +122,7 @@ class DirectAnswers:
         """A figure asked for something the answering clause does not name (聚能工厂's amount
         asked, the clause sets amounts for other factory types): the policy does not state it."""
         named = [term for term in self.subject_terms if term in question.search_text]
-        sentences = [s for s in split_sentences(clause.search_text) if _MONEY.search(s)]
+        sentences = [s for s in split_sentences(clause.search_text) if MONEY_FIGURE.search(s)]
         # "(不含云端工厂)": a term named as left out is not covered by the sentence's figures.
         missing = [term for term in named if not any(term in s and f"不含{term}" not in s for s in sentences)
                    and not any(term in other and term != other for other in named)]
@@ -152,6 +147,29 @@ class DirectAnswers:
         return [f"政策原文没有说明“{titles[0]}”和“{titles[1]}”能否就同一笔投入同时享受。"]
 
     # ── the document itself ───────────────────────────────────────────────────────────
+    def who_to_ask(self, meta: DocumentMeta, english: bool) -> str:
+        """The department that implements the policy, to ask what it does not state."""
+        if english:
+            return f"it is implemented by the {self._department_en(meta)}, who can tell."
+        return f"政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询。"
+
+    def not_decided(self, question: Question, meta: DocumentMeta) -> list[str]:
+        """What no clause decides, said before any is looked for: money the policy never sets
+        ("房租补贴"), one enterprise's chances, legal or investment advice."""
+        english = question.script is Script.ENGLISH
+        ask = self.who_to_ask(meta, english)
+        if question.unstated_money:
+            named = "、".join(f"“{m}”" for m in question.unstated_money)
+            return [f"The policy sets no {named}; {ask}" if english
+                    else f"政策原文没有规定{named}，也没有相应的标准或金额。{ask}"]
+        if question.outside_policy:
+            return [("The policy does not decide this: it sets conditions and amounts, not whether a particular "
+                     f"enterprise will be recognised or paid, and it gives no legal or investment advice; {ask}")
+                    if english else
+                    "政策原文不涉及这一点：政策只规定条件和补助标准，不对具体企业能否获得认定或补助作出判断，"
+                    f"也不提供法律或投资方面的意见。{ask}"]
+        return []
+
     def _department_en(self, meta: DocumentMeta) -> str:
         return f"{self.glossary.term(meta.department) or meta.department_full} ({meta.department})"
 

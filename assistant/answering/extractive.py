@@ -11,10 +11,9 @@ from assistant.contract import Citation
 from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.retrieval.hybrid import Hit
 from assistant.retrieval.lexical import Tokenizer
-from assistant.understanding.text import Script, to_simplified, to_traditional
+from assistant.understanding.text import SENTENCE_END, Script, to_simplified, to_traditional
 from assistant.understanding.vocabulary import Cues
 
-_SENTENCE_END = re.compile(r"(?<=[。；;\n])")
 _FIGURE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日|\d+(?:\.\d+)?\s*(?:%|％|个百分点|万元|亿元|元|家|个|人|次)|[一二两三四五六七八九十]+次"
 )
@@ -44,7 +43,7 @@ def cited_hits(hits: list[Hit]) -> list[Hit]:
 
 def split_sentences(text: str) -> list[str]:
     """A clause's sentences (ending at 。；; or a line break), punctuation kept."""
-    return [s.strip() for s in _SENTENCE_END.split(text) if s.strip()]
+    return [s.strip() for s in SENTENCE_END.split(text) if s.strip()]
 
 
 def best_sentences(clause_text: str, search_text: str, tokenizer: Tokenizer, qualifiers: Cues | None = None,

@@ -16,13 +16,16 @@ from assistant.dialogue.state import ConversationState
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import Script
+from assistant.understanding.text import MONEY_FIGURE, Script
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import RuleBook, get_rule
+from calculators import Rule, RuleBook, get_rule
 
 _DIGIT = re.compile(r"\d")
-# Money in a clause: an amount in 元 or a rate.
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
+
+
+def no_figure_set(rule: Rule, script: Script) -> NotStated:
+    """An item that promises support but sets no figure, asked for one: not stated, citing its clause."""
+    return NotStated(reasons=(RuleFacts(rule, script is Script.ENGLISH).no_figure() or "",), locations=(rule.clause,))
 
 
 class AnsweringStrategy(Protocol):
@@ -80,15 +83,13 @@ class ExtractiveAnswerer:
         if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
             # "银行贷款能贷多少": the clause on the subject sets no number at all.
             return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
-        if not items and self._money_asked(question) and not _MONEY.search(top.clause.text):
+        if not items and self._money_asked(question) and not MONEY_FIGURE.search(top.clause.text):
             # "首席信息官有补贴吗": the clause on the subject sets no money at all.
             return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
         unset = [item for item in items[:1] if get_rule(item).calculation == "no_figure"]
         if unset and set(question.asked) & {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD}:
             # "“1+N”试点补多少": the item promises support but sets no figure — what the policy does not state.
-            rule = get_rule(unset[0])
-            return NotStated(reasons=(RuleFacts(rule, question.script is Script.ENGLISH).no_figure() or "",),
-                             locations=(rule.clause,))
+            return no_figure_set(get_rule(unset[0]), question.script)
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
@@ -111,9 +112,13 @@ class ExtractiveAnswerer:
                                              lead=lead)
         return Answered(text, tuple(citations))
 
-    def _unmentioned(self, question: Question, top: Hit) -> str:
+    def _said(self, question: Question, top: Hit) -> str:
+        """The clause's one sentence nearest the question, for saying what it does state."""
         said = extractive.best_sentences(top.clause.text, question.search_text, self.retriever.tokenizer, limit=1)
-        quoted = said[0].rstrip("。；;") if said else ""
+        return said[0].rstrip("。；;") if said else ""
+
+    def _unmentioned(self, question: Question, top: Hit) -> str:
+        quoted = self._said(question, top)
         terms = "、".join(f"“{term}”" for term in question.unmentioned)
         if question.script is Script.ENGLISH:
             return (f"The policy does not mention {terms}, so it does not say whether this counts. What it says "
@@ -131,8 +136,7 @@ class ExtractiveAnswerer:
 
     def _no_number(self, question: Question, top: Hit) -> str:
         """What the clause on the subject says, and that it sets no figure."""
-        said = extractive.best_sentences(top.clause.text, question.search_text, self.retriever.tokenizer, limit=1)
-        quoted = said[0].rstrip("。；;") if said else ""
+        quoted = self._said(question, top)
         if question.script is Script.ENGLISH:
             return (f"The policy sets no figure for this. What it says on the subject ({top.clause.location}): "
                     f"「{quoted}」.")

@@ -86,7 +86,6 @@ class CalculatorDialogue:
         values, each figure by its operation, a once-only subsidy said to be had already."""
         rule = self.rules[rule_id(item)]
         frame = state.frames.setdefault(item, ItemFrame())
-        previous = frame.values.get(rule.previous_tier_input or "")
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
         held = frame.values.get(rule.tier_input or "")
         now = stated.get(rule.tier_input or "")
@@ -105,14 +104,14 @@ class CalculatorDialogue:
                 frame.apply(rule, name, Operation.SET, Term(value=value, turn=state.turns))
             else:
                 frame.values[name] = value
-        tier_known = frame.values.get(rule.previous_tier_input or "", previous) not in {None, NO_PREVIOUS_LEVEL}
+        tier_known = frame.values.get(rule.previous_tier_input or "") not in {None, NO_PREVIOUS_LEVEL}
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
         said: set[str] = set()
         for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
             # A second figure for the same input in one message is another payment for it.
             operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
-            frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, label=figure.label))
+            frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns))
             said.add(name)
         if question.entities.had_item_before and question.entities.items[:1] == [rule.id]:
             # "我们之前已经拿过一次了": the condition that the subsidy was not had before is not met.
@@ -205,7 +204,8 @@ class CalculatorDialogue:
             return None
         snapshot = {item: frame.model_copy(deep=True) for item, frame in state.frames.items()}
         for key, figures in groups.items():
-            state.frames.pop(key, None) if "#" in key else None
+            if "#" in key:  # a further project of this message starts afresh
+                state.frames.pop(key, None)
             self._apply(key, question, figures, facts, state)
         try:
             if any(missing_inputs(rule_id(key), state.frames[key].inputs()) for key in groups):

@@ -16,13 +16,12 @@ from calculators import Rule, format_yuan
 
 
 class Term(BaseModel):
-    """One figure as it entered the frame: what it was called and which turn gave it."""
+    """One figure as it entered the frame, with the turn that gave it."""
 
     model_config = ConfigDict(extra="forbid")
 
     value: Decimal
     turn: int
-    label: str = ""
 
 
 class ItemFrame(BaseModel):
@@ -33,8 +32,6 @@ class ItemFrame(BaseModel):
 
     money: dict[str, list[Term]] = Field(default_factory=dict)
     values: dict[str, Any] = Field(default_factory=dict)
-    # The item was already paid once (a once-only subsidy "已经拿过"): it is not paid again.
-    received_before: bool = False
 
     def total(self, name: str) -> Decimal:
         return sum((term.value for term in self.money.get(name, [])), Decimal(0))
@@ -92,15 +89,6 @@ class ItemFrame(BaseModel):
             label = rule.input(name).label.zh
             added = " + ".join(format_yuan(t.value) for t in terms).replace("+ -", "− ")
             lines.append(f"{label} = {added} = {format_yuan(self.total(name))}")
-        return lines
-
-    def sums_en(self, rule: Rule) -> list[str]:
-        lines = []
-        for name, terms in self.money.items():
-            if len(terms) < 2:
-                continue
-            added = " + ".join(f"{t.value:,.0f}" for t in terms).replace("+ -", "− ")
-            lines.append(f"{rule.input(name).label.en} = {added} = {self.total(name):,.0f} yuan")
         return lines
 
 

@@ -22,6 +22,8 @@ from assistant.understanding.text import fold
 
 jieba.setLogLevel(logging.WARNING)
 
+# Messages whose tags are kept: a message is tagged by several readers in one turn.
+TAGGED_CACHE = 256
 # The stop-word list beside the policy's word list (corpus/vocabulary/stopwords.txt).
 STOPWORDS_FILE = "stopwords.txt"
 _ENGLISH_PLURAL = re.compile(r"\b([a-z]{3,}?)(ies|s)\b")
@@ -59,14 +61,19 @@ class Tokenizer:
         """The text is a word of jieba's dictionary or of the policy's."""
         return self._jieba.FREQ.get(text, 0) > 0
 
-    def tagged(self, text: str) -> list[tuple[str, str]]:
-        """(word, jieba part-of-speech flag) over the folded text, in order."""
-        return [(w.word, w.flag) for w in self._pos.cut(fold(text))]
+    def tagged(self, text: str) -> tuple[tuple[str, str], ...]:
+        """(word, jieba part-of-speech flag) over the folded text, in order. Places, money words and
+        what a rule question turns on all read one message's tags: it is tagged once."""
+        return self._tagged(fold(text))
+
+    @lru_cache(maxsize=TAGGED_CACHE)  # noqa: B019 - one tokenizer lives as long as the process
+    def _tagged(self, folded: str) -> tuple[tuple[str, str], ...]:
+        return tuple((w.word, w.flag) for w in self._pos.cut(folded))
 
     def places(self, text: str) -> list[str]:
         """Place names in the text (jieba's `ns` tag), other than words of the policy's own."""
-        return [w.word for w in self._pos.cut(fold(text))
-                if w.flag == "ns" and not any(w.word in term for term in self.domain_terms)]
+        return [word for word, flag in self.tagged(text)
+                if flag == "ns" and not any(word in term for term in self.domain_terms)]
 
     def expand(self, text: str) -> str:
         """Appends the policy's own terms for the words callers use, so the question shares words with it."""

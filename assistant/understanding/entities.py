@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from assistant.understanding.question import Figure, LevelMention, Question
-from assistant.understanding.text import fold
+from assistant.understanding.text import CLAUSE_BREAK, fold
 from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import Input, Rule, RuleBook, match_items
 from calculators.reading import read_yes_no
@@ -38,7 +38,7 @@ def stated_facts(folded: str, vocabulary: Vocabulary, fields: frozenset[str] | N
             continue
         match = cues.search(folded)
         if match:
-            before = re.split(r"[，,。；;！!？?]", folded[max(0, match.start() - NEGATION_REACH):match.start()])[-1]
+            before = CLAUSE_BREAK.split(folded[max(0, match.start() - NEGATION_REACH):match.start()])[-1]
             facts[field] = not vocabulary.negation.ends(before.rstrip())
     return facts
 
@@ -112,7 +112,6 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
 # How far after a qualifier's marker an item's keyword may stand and still be inside it: "通过我们合作的服务商"
 # (6 characters between), "through a local service provider" (8).
 QUALIFIER_REACH = 12
-_CLAUSE_BREAK = re.compile(r"[，。；;！!？?\n]|,(?!\d{3})")
 
 
 def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[int, int]]], item: str,
@@ -120,7 +119,7 @@ def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[
     """The keyword at `span` follows a qualifier's marker in its clause, and another item is named
     in the same clause — after it ("通过服务商购买的云服务") or before the marker ("cloud storage
     through a service provider"): it qualifies that item, it is not the head."""
-    before = _CLAUSE_BREAK.split(text[max(0, span[0] - QUALIFIER_REACH):span[0]])[-1]
+    before = CLAUSE_BREAK.split(text[max(0, span[0] - QUALIFIER_REACH):span[0]])[-1]
     found_markers = markers.finditer(before)
     if not found_markers:
         return False
@@ -129,8 +128,8 @@ def _in_qualifier(text: str, span: tuple[int, int], spans: dict[str, list[tuple[
     if any(marker_end <= start and stop <= span[0] for other, found in spans.items() if other != item
            for start, stop in found):
         return False  # another item stands between the marker and this one: the marker is that item's
-    start_of_clause = span[0] - len(_CLAUSE_BREAK.split(text[:span[0]])[-1])
-    end_of_clause = span[1] + len(_CLAUSE_BREAK.split(text[span[1]:])[0])
+    start_of_clause = span[0] - len(CLAUSE_BREAK.split(text[:span[0]])[-1])
+    end_of_clause = span[1] + len(CLAUSE_BREAK.split(text[span[1]:])[0])
     return any(start_of_clause <= start and stop <= end_of_clause and (start >= span[1] or stop <= span[0])
                for other, found in spans.items() if other != item for start, stop in found)
 

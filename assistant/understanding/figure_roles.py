@@ -10,13 +10,10 @@ from decimal import Decimal
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding.figures import find_figures
 from assistant.understanding.question import Figure, FigureRole, Operation
-from assistant.understanding.text import fold
+from assistant.understanding.text import CLAUSE_BREAK, fold
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
-# Clause breaks: each clause keeps its own amounts and items ("机器人花了300万，软件50万"). A comma
-# before three digits groups thousands ("800,000 yuan"), it ends nothing.
-CLAUSE_BREAK = re.compile(r"[，。；;！!？?\n]|,(?!\d{3})")
 # How far after a figure the part it is for may be named ("48万的设备", "300,000 for software"),
 # after the connecting word.
 PART_AFTER_REACH = 8

@@ -16,13 +16,11 @@ from collections.abc import Iterable
 
 from assistant.corpus.documents import Document
 from assistant.retrieval.lexical import Tokenizer
-from assistant.understanding.text import fold
+from assistant.understanding.text import CLAUSE_BREAK, MONEY_FIGURE, SENTENCE_END, fold
 from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import RuleBook
 
 # A sentence of the policy that sets money: an amount in 元 or a rate.
-_MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
-_SENTENCE_END = re.compile(r"(?<=[。；;\n])")
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
 # The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
@@ -36,7 +34,6 @@ NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt", "j", "l"})
 # prepositions, particles, modal words.
 FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})
 # A counted amount ("三台", "两套", "10个"): what is counted, not a kind of thing.
-_CLAUSES = re.compile(r"[，,。；;！!？?]")
 _COUNTED = re.compile(r"[0-9一二三四五六七八九十两几百千万]+[个台套件家项次年月天元万条批]?")
 
 
@@ -47,7 +44,7 @@ class PolicyMap:
         self.tokenizer = tokenizer
         self.text = "".join(clause.search_text for document in documents for clause in document.clauses)
         self.money_sentences = [sentence for document in documents for clause in document.clauses
-                                for sentence in _SENTENCE_END.split(clause.search_text) if _MONEY.search(sentence)]
+                                for sentence in SENTENCE_END.split(clause.search_text) if MONEY_FIGURE.search(sentence)]
         self.item_words = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
         nouns = {noun for kind in vocabulary.money_nouns.values() for noun in kind}
         self.money_nouns = sorted(nouns, key=len, reverse=True)
@@ -96,7 +93,7 @@ class PolicyMap:
         ("二手", "进口", "分期付款"): what a yes/no rule question turns on but the policy does not say.
         Chinese words only: the policy is written in Chinese, so an English word says nothing."""
         # Only the clause that asks ("…，二手的算不算"): a caller's introduction is not what the rule turns on.
-        asking = next((piece for piece in _CLAUSES.split(folded) if skip.search(piece)), folded)
+        asking = next((piece for piece in CLAUSE_BREAK.split(folded) if skip.search(piece)), folded)
         found = []
         words = self.tokenizer.tagged(asking)
         for index, (word, flag) in enumerate(words):

@@ -21,6 +21,14 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 _WORD_HYPHEN = re.compile(r"(?<=[a-z])-(?=[a-z])")
 _SPACES = re.compile(r"\s+")
 
+# Where a clause of a message ends, for every reader that keeps a figure, an item or a fact with
+# its own clause. A comma before three digits groups thousands ("800,000 yuan"): it ends nothing.
+CLAUSE_BREAK = re.compile(r"[，。；;！!？?\n]|,(?!\d{3})")
+# Where a sentence of the policy ends (its provisions are joined by 。 and ；).
+SENTENCE_END = re.compile(r"(?<=[。；;\n])")
+# Money in the policy's text: an amount in 元 or a rate.
+MONEY_FIGURE = re.compile(r"\d+(?:\.\d+)?\s*(?:万元|亿元|元|%)")
+
 
 @lru_cache(maxsize=2)
 def _converter(config: str) -> opencc.OpenCC:

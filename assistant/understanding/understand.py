@@ -9,7 +9,7 @@ from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.examples import ExampleRouter
-from assistant.understanding.figure_roles import CLAUSE_BREAK, FigureReader
+from assistant.understanding.figure_roles import FigureReader
 from assistant.understanding.intents import IntentReader
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import (
@@ -23,7 +23,7 @@ from assistant.understanding.question import (
     Segment,
 )
 from assistant.understanding.spelling import SoundAlikes, policy_terms
-from assistant.understanding.text import detect_script, fold
+from assistant.understanding.text import CLAUSE_BREAK, detect_script, fold
 from assistant.understanding.topic import TopicClauses
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
@@ -34,7 +34,7 @@ _WORD_CHARS = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 # between English clauses.
 SEGMENT_BREAK = re.compile(rf"{CLAUSE_BREAK.pattern}|\s+and\s+", re.IGNORECASE)
 # Clause breaks for finding the clauses that ask, each keeping its question mark.
-_ASKED_PIECES = re.compile(r"([，,。；;！!？?\n])")
+_ASKED_PIECES = re.compile(f"({CLAUSE_BREAK.pattern})")
 # How far after an item's word a word for a document may follow and make it the document's name
 # ("未来工厂”政策": a closing quote between).
 DOCUMENT_NOUN_REACH = 8
