@@ -152,3 +152,10 @@ def test_whether_money_is_paid_for_what_the_policy_sets_none_for_is_not_stated(a
                                      "小微企业买云服务有补助吗", "机器换人项目有补贴吗"])
 def test_whether_money_is_paid_for_an_item_is_answered_whatever_the_trade(assistant, message):
     assert ask(assistant, message).status is Status.ANSWERED
+
+
+@pytest.mark.parametrize("message, place", [
+    ("我们在萧山，能申请这个政策吗", "萧山"), ("余杭的企业买机器人有补贴吗", "余杭")])
+def test_another_district_is_not_this_policy_s_question(assistant, message, place):
+    reply = ask(assistant, message)
+    assert reply.status is Status.NOT_FOUND and place in reply.answer

@@ -98,7 +98,9 @@ class Understanding:
             levels=[level for rule in self.rulebook.rules
                     for level in entities.levels_named(rule, text, self.vocabulary)]
             + (self._topic_levels(item, text) if follow_up and item else []),
-            places=self.tokenizer.places(text), years=entities.years_named(text),
+            places=list(dict.fromkeys([*self.tokenizer.places(text),
+                                       *(place for place in self.vocabulary.elsewhere if place in text)])),
+            years=entities.years_named(text),
             other_policies=entities.policies_named(message),
             had_item_before=text in self.vocabulary.had_before
             and not any(f.role is FigureRole.RECEIVED for f in figures),

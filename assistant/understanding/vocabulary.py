@@ -139,7 +139,9 @@ class Vocabulary:
         self.had_before = Cues(facts["had_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
-        self.home_places = tuple(_read(folder / "places.yaml")["home"])
+        places = _read(folder / "places.yaml")
+        self.home_places = tuple(places["home"])
+        self.elsewhere = tuple(places["elsewhere"])
 
     def refusal_named(self, name: str) -> Refusal | None:
         return next((refusal for refusal in self.refusals if refusal.name == name), None)
