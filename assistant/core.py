@@ -183,6 +183,7 @@ class Assistant:
         if isinstance(outcome, Answered) and outcome.citations:
             top = outcome.citations[0]
             state.topic.clause, state.topic.doc_id = to_simplified(top.location), top.doc_id
+            state.topic.asked = [kind.value for kind in question.asked]
 
     # ── outcome → Reply ────────────────────────────────────────────────────────────────
     def render(self, outcome: Outcome, script: Script, today: date) -> Reply:

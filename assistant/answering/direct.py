@@ -22,7 +22,7 @@ FIGURE_KINDS = (Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD)
 DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, Asked.ISSUER)
 # Kinds of question about what an item pays or requires: they rest on the item's clause.
 ITEM_KINDS = frozenset({*FIGURE_KINDS, Asked.CONDITION})
-EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX)
+EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX, Asked.PAYMENT)
 # At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
 MAX_ITEMS = 3
 
@@ -32,6 +32,7 @@ _UNSTATED_ZH = {
     Asked.CONTACT: "政策原文没有给出联系电话、地址等联系方式",
     Asked.PROCEDURE: "政策原文没有规定具体的申报流程",
     Asked.TAX: "政策原文没有规定补助资金的税务处理",
+    Asked.PAYMENT: "政策原文没有规定补助资金何时、以何种方式拨付到企业",
 }
 _UNSTATED_EN = {
     Asked.MATERIALS: "The policy does not state which materials an application needs",
@@ -39,6 +40,7 @@ _UNSTATED_EN = {
     Asked.CONTACT: "The policy gives no phone number, address or other contact",
     Asked.PROCEDURE: "The policy does not state how to apply",
     Asked.TAX: "The policy does not state how the subsidy is taxed",
+    Asked.PAYMENT: "The policy does not state when or how the money is paid out to the enterprise",
 }
 
 
@@ -199,23 +201,28 @@ class DirectAnswers:
                          f"本政策施行时，{meta.repeals}同时废止。")
         return lines
 
-    @staticmethod
-    def _other_version(question: Question, meta: DocumentMeta) -> bool:
+    def _other_version(self, question: Question, meta: DocumentMeta) -> bool:
         """The question is about another policy: a year before this one was issued, or a
         document named that is not this one."""
         earlier = any(year < meta.issued.year for year in question.entities.years)
+        # "2026年富阳出的数字化政策": a document of a year after this one ended is another document;
+        # "这个政策2026年还有效吗" asks about this one.
+        later = (any(year > meta.in_force_until.year for year in question.entities.years)
+                 and question.text in self.vocabulary.document_nouns
+                 and question.text not in self.vocabulary.self_reference)
         others = [p for p in question.entities.other_policies if meta.title not in p and meta.short_title not in p]
         # A successor ("有没有新的政策替代它") is another policy even when the question says "替代".
-        other = (earlier or bool(others)) and Asked.REPEAL not in question.asked
+        other = (earlier or later or bool(others)) and Asked.REPEAL not in question.asked
         return Asked.OTHER_POLICY in question.asked or other
 
     @staticmethod
     def _other_version_text(meta: DocumentMeta, english: bool) -> str:
         if english:
-            return (f"This assistant answers from one policy only, in force from {date_en(meta.in_force_from)}; "
-                    f"it does not state what other or earlier policies provide. It repealed {meta.repeals}.")
-        return (f"政策原文没有规定其他或更早政策的内容：本政策自{_zh(meta.in_force_from)}起施行，"
-                f"施行时{meta.repeals}同时废止。")
+            return (f"This assistant answers from one policy only, in force from {date_en(meta.in_force_from)} "
+                    f"until {date_en(meta.in_force_until)}; it does not state what other, earlier or later "
+                    f"policies provide. It repealed {meta.repeals}.")
+        return (f"政策原文没有规定其他、更早或更新政策的内容：本政策自{_zh(meta.in_force_from)}起施行，"
+                f"有效期至{_zh(meta.in_force_until)}，施行时{meta.repeals}同时废止。")
 
 
 def _zh(day: date) -> str:

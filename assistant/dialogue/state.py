@@ -22,6 +22,9 @@ class Topic(BaseModel):
     item: str | None = None
     clause: str | None = None  # location, e.g. 三、专项政策（二）
     doc_id: str | None = None
+    # What the last answered question asked (Asked values): "那到什么时候截止" after the policy's
+    # start date asks for its end, not for an application deadline.
+    asked: list[str] = Field(default_factory=list)
 
 
 class PendingInput(BaseModel):

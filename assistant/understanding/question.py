@@ -28,6 +28,7 @@ class Asked(StrEnum):
     DEADLINE = "deadline"
     CONTACT = "contact"
     TAX = "tax"
+    PAYMENT = "payment"  # when or how the money is paid out
     COUNT = "count"  # how many (the goals count enterprises, factories, platforms)
     STACKING = "stacking"  # whether two items can both be had
     OTHER_POLICY = "other_policy"  # a successor or new round of the policy

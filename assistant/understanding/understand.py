@@ -48,6 +48,8 @@ FOLLOW_UP_MAX_CHARS = 12
 _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
 # Question marks end one question of several asked in a row.
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
+# The first English word of a clause.
+_FIRST_WORD = re.compile(r"\W*(?:and\s+|but\s+|also\s+)?([a-z]+)")
 # Something typed as money that the amount reader could not read as one figure.
 UNREAD_FIGURE = re.compile(r"[0-9a-z.,，~～\-]+\s*(万元|万|亿元|亿|元|yuan|rmb)")
 
@@ -119,6 +121,7 @@ class Understanding:
         elif routed == "outside":
             outside = True
         asked = self._about_repealed(asked, found.years, items)
+        asked = self._end_of_document(asked, text, follow_up, state)
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
@@ -156,6 +159,15 @@ class Understanding:
                 and Asked.REPEAL not in asked and not about_figures:
             kept: list[Asked] = [kind for kind in asked if kind is not Asked.OTHER]
             return [*kept, Asked.REPEAL]
+        return asked
+
+    def _end_of_document(self, asked: list[Asked], text: str, follow_up: bool,
+                         state: ConversationState) -> list[Asked]:
+        """"那到什么时候截止" right after a question on the policy's dates asks when the policy ends;
+        a deadline for applying is asked with a word for applying ("申报截止是哪天")."""
+        about_dates = {Asked.VALIDITY.value, Asked.DATE.value} & set(state.topic.asked)
+        if follow_up and about_dates and Asked.DEADLINE in asked and text not in self.vocabulary.applying:
+            return [Asked.VALIDITY if kind is Asked.DEADLINE else kind for kind in asked]
         return asked
 
     def _parts(self, text: str) -> list[str]:
@@ -213,8 +225,14 @@ class Understanding:
         clauses = ["".join(pieces[i:i + 2]) for i in range(0, len(pieces), 2)]
         asking = [clause for clause in clauses if clause.strip() and (
             any(mark in clause for mark in "？?") or any(word in clause for word in self.vocabulary.question_words
-                                                        if not word.isascii()))]
+                                                        if not word.isascii())
+            or self._opens_english_question(clause))]
         return "，".join(asking) if asking and len(clauses) > 1 else text
+
+    def _opens_english_question(self, clause: str) -> bool:
+        """An English clause asks when it opens with an interrogative ("which documents…, and what…?")."""
+        first = _FIRST_WORD.match(clause)
+        return first is not None and first.group(1) in self.vocabulary.question_words
 
     def _names_document(self, item: str, text: str) -> bool:
         """Every keyword of the item in the text stands right before a word for a document

@@ -40,6 +40,9 @@ def _cue_pattern(cue: Any) -> str:
     for slot in cue:
         if isinstance(slot, dict):
             slots.append(f".{{0,{int(slot['gap'])}}}?")
+        elif isinstance(slot, str):
+            # A bare word in a sequence would be read letter by letter: one group is written [[a, b]].
+            raise ValueError(f"cue {cue!r}: a word in a sequence must be in a list of alternatives: {slot!r}")
         else:
             slots.append(_alternatives(slot))
     # Words of a sequence may be typed with spaces between them ("which subsidies").
@@ -107,6 +110,7 @@ class Vocabulary:
         self.operations = {name: Cues(words) for name, words in cues["operations"].items()}
         self.explain = Cues(cues["explain"])
         self.rule_question = Cues(cues["rule_question"])
+        self.applying = Cues(cues["applying"])
         self.qualifier_markers = Cues(cues["qualifier_markers"])
         self.number_wanted = Cues(cues["number_wanted"])
         self.total_asked = Cues(cues["total_asked"])
