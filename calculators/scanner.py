@@ -61,6 +61,11 @@ _DATE_BEFORE = re.compile(rf"(?<![a-z])(?:in|by|through|since|year|from|until|ti
 _DAY_BEFORE = re.compile(r"[0-9]{1,2}(?:st|nd|rd|th)?,[ \t]*$")  # the year of "November 20, 2021"
 _DAY_AFTER = re.compile(rf"[ \t]+(?:{_MONTHS})(?![a-z])", re.I)
 _DOCUMENT_YEAR_BEFORE = re.compile(r"[〔\[【(][ \t]*(?:19|20)[0-9]{2}[ \t]*[〕\]】)][ \t]*$")
+# A plural noun after a bare number and a space ("3 robots", "20 employees") counts things; the
+# closed set of English function words ending in s is not a noun.
+_ENGLISH_NOUN_AFTER = re.compile(
+    r"[ \t]+(?!(?:is|was|has|as|plus|less|this|thus|its|us|yes|unless|across|towards|besides|whereas)\b)"
+    r"[a-z]{2,}s\b", re.I)
 _APPROX = set("多余来几")  # "300多万" is not an exact figure; better to ask than guess
 _FOREIGN = re.compile(r"(?:美元|欧元|日元|港元|港币|英镑|美金|dollars?|usd|eur|hkd|gbp)", re.I)
 _FOLD = {"\u3000": " ", "￥": "¥", "\u2212": "-"}  # outside the full-width block but typed as such
@@ -191,6 +196,8 @@ def _excluded(s: str, m: re.Match, body_end: int, has_unit: bool, has_cur: bool)
         return True
     if nxt and (nxt in _COUNT_UNITS or nxt in _APPROX):
         return True
+    if not has_unit and _ENGLISH_NOUN_AFTER.match(s, body_end):
+        return True  # "3 robots", "20 employees": a bare number before a plural noun counts things
     if not has_unit and (before in "(〔[【" and after in ")〕]】" or after == "、"):
         return True  # (二), (1), a document number's year 〔2019〕, and list numbering "1、"
     return not has_unit and _dates(s, start, m["body"][:body_end - m.start("body")], body_end)

@@ -111,8 +111,9 @@ class CalculatorDialogue:
         for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
             # A second figure for the same input in one message is another payment for it.
             operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
-            frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns))
+            frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, count=figure.count))
             said.add(name)
+        frame.keep_parts(rule)
         if question.entities.had_item_before and question.entities.items[:1] == [rule.id]:
             # "我们之前已经拿过一次了": the condition that the subsidy was not had before is not met.
             for condition in rule.conditions:
@@ -147,6 +148,9 @@ class CalculatorDialogue:
             rule = self.rules[item]
             for name, value in pending.inputs.items():
                 frame.apply(rule, name, Operation.SET, Term(value=Decimal(str(value)), turn=state.turns))
+            main = _main_money_input(rule)
+            if pending.amount is not None and main:
+                frame.apply(rule, main, Operation.SET, Term(value=Decimal(pending.amount), turn=state.turns))
             state.topic.item = item
             return self._compute_or_ask(state, item, question.script)
         assert pending.item and pending.asking
@@ -242,19 +246,28 @@ class CalculatorDialogue:
         return Calculated(tuple(c.item for c in calculations), tuple(calculations), total=total)
 
     def _ask_which_project(self, question: Question, state: ConversationState) -> CalculatorOutcome:
-        """Equipment and software figures with no project named: they belong to one of the
-        project items, whose rates differ, so ask which."""
-        candidates = [rule for rule in self.rulebook.rules if rule.base and rule.base.parts]
-        problem = self._invalid_amount(question.input_figures, question.script, candidates[0].id)
+        """Figures with no item named. Equipment and software figures belong to one of the project
+        items, whose rates differ; money spent with no part named ("投了500万搞改造") to any item
+        paid on money spent or earned. Ask which."""
+        figures = question.input_figures
+        projects = any(f.part for f in figures)
+        candidates = [rule for rule in self.rulebook.rules
+                      if (rule.base and rule.base.parts if projects else _main_money_input(rule))]
+        problem = self._invalid_amount(figures, question.script, candidates[0].id)
         if problem:
             return problem
-        parts = {f.part: str(f.value_yuan) for f in question.input_figures if f.part}
+        parts = {f.part: str(f.value_yuan) for f in figures if f.part}
         english = question.script is Script.ENGLISH
         titles = [rule.title_en if english else rule.title for rule in candidates]
-        asked = (f"Which project are these figures for: {' or '.join(titles)}?" if english
-                 else f"这些设备、软件投入属于哪类项目：{'还是'.join(titles)}？")
+        if projects:
+            asked = (f"Which project are these figures for: {' or '.join(titles)}?" if english
+                     else f"这些设备、软件投入属于哪类项目：{'还是'.join(titles)}？")
+        else:
+            asked = (f"Which item is this amount for: {', '.join(titles[:-1])} or {titles[-1]}?" if english
+                     else f"这笔金额用于哪一项：{'、'.join(titles[:-1])}还是{titles[-1]}？")
+        amount = None if projects else str(sum((f.value_yuan for f in figures), Decimal(0)))
         state.pending = PendingInput(kind="item", candidates=[rule.id for rule in candidates],
-                                     inputs=parts, question=asked)
+                                     inputs=parts, amount=amount, question=asked)
         return NeedsInput(tuple(rule.id for rule in candidates), asked, choosing_item=True)
 
     def _compute_or_ask(self, state: ConversationState, item: str, script: Script,
@@ -299,3 +312,11 @@ def _complete(rule: Rule, inputs: dict[str, Any]) -> bool:
         return not missing_inputs(rule.id, inputs)
     except CalculatorError:
         return True
+
+
+def _main_money_input(rule: Rule) -> str | None:
+    """The money an item is paid on (its base, else its first required money input), None for an
+    item paid a fixed amount."""
+    if rule.base:
+        return rule.base.input
+    return next((spec.name for spec in rule.inputs if spec.kind == "money" and spec.required), None)

@@ -22,6 +22,13 @@ class Term(BaseModel):
 
     value: Decimal
     turn: int
+    # Units at one price ("六台，每台45万"): the count, so the formula shows 6 × 45万元.
+    count: int | None = None
+
+    def shown(self) -> str:
+        if self.count:
+            return f"{self.count} × {format_yuan(self.value / self.count)}"
+        return format_yuan(self.value)
 
 
 class ItemFrame(BaseModel):
@@ -32,6 +39,9 @@ class ItemFrame(BaseModel):
 
     money: dict[str, list[Term]] = Field(default_factory=dict)
     values: dict[str, Any] = Field(default_factory=dict)
+    # Figures set aside because the policy's base counts only the parts (a budget that includes
+    # the building, "其中设备320万、软件80万"): shown in the formula, not computed with.
+    set_aside: list[Decimal] = Field(default_factory=list)
 
     def total(self, name: str) -> Decimal:
         return sum((term.value for term in self.money.get(name, [])), Decimal(0))
@@ -58,13 +68,26 @@ class ItemFrame(BaseModel):
             self.money[name].append(term)
             return
         self.money[name] = [term]
-        if name == base:
+        given_now = bool(parts) and all(any(t.turn == term.turn for t in self.money.get(p, [])) for p in parts)
+        if name == base and not given_now:
             for part in parts:  # a new total stands for the parts said before it
                 self.money.pop(part, None)
         elif name in parts and base in self.money and all(p in self.money for p in parts):
             earlier = all(t.turn < term.turn for t in self.money[base])
             if earlier:  # every part given now: they make the total, an older total goes
                 self.money.pop(base)
+
+    def keep_parts(self, rule: Rule) -> None:
+        """Every part given beside a larger whole ("总预算500万，其中设备320万、软件80万，剩下是装修"):
+        the policy's base is the parts alone (实际投资额（设备、软件投入）), so the whole is set
+        aside. A whole smaller than its parts contradicts them and stays for the calculator to
+        report."""
+        base = rule.base.input if rule.base else None
+        parts = rule.base.parts if rule.base and rule.base.parts else []
+        if not base or base not in self.money or not parts or not all(p in self.money for p in parts):
+            return
+        if self.total(base) >= sum((self.total(p) for p in parts), Decimal(0)):
+            self.set_aside = [t.value for t in self.money.pop(base)]
 
     def _remove(self, name: str, term: Term, base: str | None) -> None:
         """Takes out a figure given before: the term of that value, else its amount from the input."""
@@ -81,14 +104,19 @@ class ItemFrame(BaseModel):
             self.money[target].append(term.model_copy(update={"value": -term.value}))
 
     def sums(self, rule: Rule) -> list[str]:
-        """"实际投资额 = 190万元 + 20万元 = 210万元": every money input made of several figures."""
+        """"实际投资额 = 190万元 + 20万元 = 210万元", "购置款 = 6 × 45万元 = 270万元": every money input
+        made of several figures or of units at one price."""
         lines = []
         for name, terms in self.money.items():
-            if len(terms) < 2:
+            if len(terms) < 2 and not any(t.count for t in terms):
                 continue
             label = rule.input(name).label.zh
-            added = " + ".join(format_yuan(t.value) for t in terms).replace("+ -", "− ")
+            added = " + ".join(t.shown() for t in terms).replace("+ -", "− ")
             lines.append(f"{label} = {added} = {format_yuan(self.total(name))}")
+        if self.set_aside and rule.base:
+            parts = "、".join(rule.input(part).label.zh for part in rule.base.parts or [])
+            aside = "、".join(format_yuan(value) for value in self.set_aside)
+            lines.append(f"{aside}含{parts}以外的费用，不计入；按{parts}之和计算")
         return lines
 
 

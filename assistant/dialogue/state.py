@@ -39,6 +39,8 @@ class PendingInput(BaseModel):
     inputs: dict[str, Any] = Field(default_factory=dict)
     # kind "item": the figures were given but the item is unclear; these could be meant.
     candidates: list[str] = Field(default_factory=list)
+    # kind "item": one amount with no part named ("投了500万"), for the chosen item's money input.
+    amount: str | None = None
     question: str
 
 

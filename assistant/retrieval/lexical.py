@@ -81,6 +81,14 @@ class Tokenizer:
         extra = [self._synonyms[phrase][2] for phrase in self.callers_words(folded)]
         return f"{folded} {' '.join(extra)}" if extra else folded
 
+    def in_policy_words(self, folded: str) -> str:
+        """The text with each caller's word replaced where it stands by the policy's term ("机器代人项目"
+        → "机器换人项目"), so what reads items by the policy's words reads it too."""
+        for phrase in self.callers_words(folded):
+            _, pattern, term = self._synonyms[phrase]
+            folded = pattern.sub(term, folded)
+        return folded
+
     def callers_words(self, folded: str) -> list[str]:
         """The phrases of the callers'-words list (corpus/vocabulary/callers_words.yaml) in the text."""
         folded = _ENGLISH_PLURAL.sub(_singular, folded)

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+import cn2an
+
 from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding.figures import find_figures
 from assistant.understanding.question import Figure, FigureRole, Operation
@@ -22,11 +24,18 @@ _LEADING_CONNECTOR = re.compile(r"^\s*(?:yuan\s+)?(?:的|用于|用在|花在|�
 RULE_WORD_REACH = 4
 
 
+# How far from a price per unit its marker may stand: "每台45万" (before), "45万一台", "450,000 yuan each".
+PER_UNIT_REACH = 6
+
+
 class FigureReader:
     def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer) -> None:
         self.vocabulary = vocabulary
         self.rulebook = rulebook
         self.tokenizer = tokenizer
+        units = "|".join(sorted(map(re.escape, vocabulary.unit_words), key=len, reverse=True))
+        # "六台", "8 robots": a count of units; "每台" has no number and is a price's marker instead.
+        self._count = re.compile(rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:{units})(?![a-z])")
 
     def read(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
         """Each amount with its role and, for a project, its part. The words since the clause or
@@ -76,9 +85,47 @@ class FigureReader:
                 said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
                 total = said_total and part is None
             operation = self._operation(f"{lead} {trail}", fold(message))
-            figures.append(found.model_copy(update={"role": role, "part": part, "total": total,
-                                                    "operation": operation}))
+            if index and operation is Operation.SET and part is None and vocabulary.subset.search(lead):
+                # "总收入3000万，其中1800万是服务富阳企业的": part of the figure before, said to be the
+                # district's (it replaces the whole) or from elsewhere (it comes off the whole).
+                operation = self._subset_operation(f"{lead} {trail}") or operation
+            update = {"role": role, "part": part, "total": total, "operation": operation}
+            if role is FigureRole.INPUT and self._per_unit(lead, trail):
+                update |= self._times_count(message, found, found_all)
+            figures.append(found.model_copy(update=update))
         return figures
+
+    def _subset_operation(self, clause: str) -> Operation | None:
+        if self.vocabulary.from_elsewhere.search(clause) or any(p in clause for p in self.vocabulary.elsewhere):
+            return Operation.REMOVE
+        if any(place in clause for place in self.vocabulary.home_places):
+            return Operation.CORRECT
+        return None
+
+    def _per_unit(self, lead: str, trail: str) -> bool:
+        before = self.vocabulary.per_unit.search(lead[-PER_UNIT_REACH:])
+        after = self.vocabulary.per_unit.search(trail[:PER_UNIT_REACH + 4])
+        return before is not None or (after is not None and after.start() <= 2)
+
+    def _times_count(self, message: str, found: Figure, found_all: list[Figure]) -> dict:
+        """A price per unit times the one count of units the message gives ("六台…每台45万" →
+        270万); unchanged when it gives none or several."""
+        text = fold(message)
+        counts = {self._count_value(m.group(1)) for m in self._count.finditer(text)
+                  if not any(f.start <= m.start() < f.end for f in found_all)}
+        counts.discard(None)
+        if len(counts) != 1:
+            return {}
+        count = counts.pop()
+        return {"value_yuan": found.value_yuan * count, "count": count}
+
+    @staticmethod
+    def _count_value(numeral: str) -> int | None:
+        try:
+            value = int(numeral) if numeral.isdigit() else int(cn2an.cn2an(numeral, "smart"))
+        except (ValueError, KeyError):
+            return None
+        return value if value > 1 else None
 
     def _parts_after(self, message: str, found_all: list[Figure]) -> list[str | None]:
         """"48万设备加12万软件": parts named right after their figures. Chosen for the whole message

@@ -7,6 +7,7 @@ from __future__ import annotations
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.understanding import entities
 from assistant.understanding.question import Asked, Intent, Question
+from assistant.understanding.text import fold
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
@@ -39,8 +40,10 @@ class IntentReader:
         if rule_question:
             return Intent.ASK
         if question.item is None:
-            # Project figures with no project named: ask which project they are for.
-            return Intent.CALCULATE if any(f.part for f in question.input_figures) else Intent.ASK
+            # Project figures, or money spent with an amount asked, with no item named: ask which
+            # item they are for.
+            return Intent.CALCULATE if any(f.part for f in question.input_figures) or self._spent_asking(question) \
+                else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
                 or self._names_a_tier_change(question, state) or self._asks_own_amount(question)
                 or self._changes_a_calculation(question, state)
@@ -49,6 +52,12 @@ class IntentReader:
                          or (question.asked == [Asked.OTHER] and question.item in state.last_calculation.items)))):
             return Intent.CALCULATE
         return Intent.ASK
+
+    def _spent_asking(self, question: Question) -> bool:
+        """"我们投了500万搞改造，能补多少": money said to be spent, and how much it brings asked."""
+        return (bool(question.input_figures) and not question.outside_policy and not question.unstated_money
+                and any(self.vocabulary.spent.search(fold(f.label)) for f in question.input_figures)
+                and (Asked.AMOUNT in question.asked or question.text in self.vocabulary.calculate))
 
     def _states_profile(self, question: Question) -> bool:
         """In a check-up: a message describing the enterprise, saying it received nothing before,

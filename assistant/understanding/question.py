@@ -80,6 +80,8 @@ class Figure(BaseModel):
     # The words call it a total (合计, 总投资, in total): the item's whole base, not a part.
     total: bool = False
     operation: Operation = Operation.SET
+    # A price per unit times a count ("六台…每台45万"): the count; value_yuan is the product.
+    count: int | None = None
 
 
 class LevelMention(BaseModel):

@@ -86,8 +86,7 @@ class Understanding:
         text = repaired.text
         figures = self.figure_reader.read(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
-        items = [item for item in entities.rank_items(text, figures, self.rulebook, self.vocabulary.qualifier_markers)
-                 if not self._names_document(item, text)]
+        items = self._items(text, figures)
         asking = self._asking_clauses(text)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if asking in cues] or [Asked.OTHER]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and (
@@ -160,6 +159,16 @@ class Understanding:
             kept: list[Asked] = [kind for kind in asked if kind is not Asked.OTHER]
             return [*kept, Asked.REPEAL]
         return asked
+
+    def _items(self, text: str, figures: list[Figure]) -> list[str]:
+        """Items named by the policy's words, else by the callers' words for them ("机器代人")."""
+        markers = self.vocabulary.qualifier_markers
+        for reading in (text, self.tokenizer.in_policy_words(text)):
+            items = [item for item in entities.rank_items(reading, figures, self.rulebook, markers)
+                     if not self._names_document(item, reading)]
+            if items:
+                return items
+        return []
 
     def _end_of_document(self, asked: list[Asked], text: str, follow_up: bool,
                          state: ConversationState) -> list[Asked]:

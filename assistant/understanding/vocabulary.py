@@ -140,6 +140,10 @@ class Vocabulary:
         self.held_before = Cues(labels["held_before"])
         self.rule_figure_after = Cues(labels["rule_figure_after"])
         self.spent = Cues(labels["spent"])
+        self.per_unit = Cues(labels["per_unit"])
+        self.subset = Cues(labels["subset"])
+        self.from_elsewhere = Cues(labels["from_elsewhere"])
+        self.unit_words = tuple(labels["unit_words"])
         self.had_before = Cues(facts["had_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
