@@ -73,12 +73,13 @@ class Assistant:
         self.retriever = retriever
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
-        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections,
-                                           PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer), examples)
+        glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
+        policy_map = PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer,
+                               [(entry.zh, entry.en) for entry in glossary.entries])
+        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections, policy_map, examples)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
-        self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms,
-                               Glossary.from_folder(settings.corpus_dir / "vocabulary"))
+        self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms, glossary)
         self.answerer: AnsweringStrategy = answerer or ExtractiveAnswerer(
             retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
         self.all_documents = {d.meta.doc_id for d in documents}
@@ -184,6 +185,8 @@ class Assistant:
             top = outcome.citations[0]
             state.topic.clause, state.topic.doc_id = to_simplified(top.location), top.doc_id
             state.topic.asked = [kind.value for kind in question.asked]
+            levels = {level.value for level in question.entities.levels if level.item == state.topic.item}
+            state.topic.level = levels.pop() if len(levels) == 1 else None
 
     # ── outcome → Reply ────────────────────────────────────────────────────────────────
     def render(self, outcome: Outcome, script: Script, today: date) -> Reply:

@@ -194,7 +194,9 @@ def _excluded(s: str, m: re.Match, body_end: int, has_unit: bool, has_cur: bool)
     tail = s[m.end():m.end() + 4]
     if _FOREIGN.match(tail.lstrip()) or s[body_end:body_end + 2] == "分之":
         return True
-    if nxt and (nxt in _COUNT_UNITS or nxt in _APPROX):
+    # "300来万" is about 300万; "300万来自…" is 300万 and the next word.
+    approximate = nxt in _APPROX and not (nxt == "来" and s[body_end - 1] in "万亿")
+    if nxt and (nxt in _COUNT_UNITS or approximate):
         return True
     if not has_unit and _ENGLISH_NOUN_AFTER.match(s, body_end):
         return True  # "3 robots", "20 employees": a bare number before a plural noun counts things

@@ -69,8 +69,9 @@ class DirectAnswers:
             asked.add(Asked.VALIDITY)  # "2026年还能申请吗": a year after the policy ends asks whether it holds
         if Asked.STACKING in asked:
             asked.discard(Asked.AMOUNT)  # "两边都能拿吗" asks whether both are paid, not how much
-        if asked & {Asked.DEADLINE, Asked.CONTACT}:
-            asked.discard(Asked.DATE)  # "截止日期", "几号窗口" ask for a deadline or a contact, not the policy's dates
+        if asked & {Asked.DEADLINE, Asked.CONTACT, Asked.PAYMENT}:
+            # "截止日期", "几号窗口", "什么时候拨付" ask for a deadline, a contact or a payment, not the policy's dates
+            asked.discard(Asked.DATE)
         direct = Direct()
         if self._other_version(question, meta):
             # What another policy pays is not stated here; this one's figures would mislead.

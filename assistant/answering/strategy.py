@@ -9,7 +9,7 @@ from datetime import date
 from typing import Protocol
 
 from assistant.answering import extractive
-from assistant.answering.direct import DOCUMENT_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.answering.direct import DOCUMENT_KINDS, FIGURE_KINDS, ITEM_KINDS, DirectAnswers
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Document, DocumentMeta
 from assistant.dialogue.state import ConversationState
@@ -60,9 +60,17 @@ class ExtractiveAnswerer:
             items = self._items_settled_by(question.entities.facts, state.topic.clause)
         if items:
             state.topic.item = items[0]
+        if question.unpaid_levels and not items and self._figure_asked(question):
+            # "市级聚能工厂补多少": a kind named beside the ladder that pays nothing for it.
+            location = next(iter(question.unpaid_levels.values()))
+            return NotStated(reasons=(self._unpaid(question, location),), locations=(location,))
         anchor = self._anchor(question, items, state)
         if anchor:
             retrieval = self.retriever.promote(retrieval, anchor)
+        # "机器人按多少比例补？物联网项目又是多少？": several items asked about, each in its own clause.
+        each_clause = self._clauses_of_several(question, items)
+        for location in reversed(each_clause):
+            retrieval = self.retriever.promote(retrieval, location)
         if not (retrieval.in_scope or anchor) or not retrieval.hits:
             meta = self.documents[0].meta
             return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
@@ -76,7 +84,7 @@ class ExtractiveAnswerer:
                 state.topic.item = paid[0]
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
-        items = [item for item in items if get_rule(item).clause == top.clause.location]
+        items = [item for item in items if get_rule(item).clause in (each_clause or [top.clause.location])]
         if question.unmentioned:
             # "二手设备算不算": the policy never speaks of what the question turns on.
             return NotStated(reasons=(self._unmentioned(question, top),), locations=(top.clause.location,))
@@ -94,7 +102,7 @@ class ExtractiveAnswerer:
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
         # An answer resting on a chosen clause cites that clause alone.
-        hits = retrieval.hits[:1] if anchor else retrieval.hits
+        hits = retrieval.hits[:len(each_clause) or 1] if anchor else retrieval.hits
         lead = direct.lines + direct.unstated
         qualifiers = self.vocabulary.qualifiers
         tokenizer = self.retriever.tokenizer
@@ -126,6 +134,25 @@ class ExtractiveAnswerer:
         return (f"政策原文没有提到{terms}，没有说明这种情况是否计入或符合条件。"
                 f"政策在{top.clause.location}的规定是：“{quoted}”。")
 
+    def _figure_asked(self, question: Question) -> bool:
+        return bool(set(question.asked) & set(FIGURE_KINDS)) or question.text in self.vocabulary.number_wanted \
+            or any(noun in question.text for noun in self.vocabulary.money_nouns["general"])
+
+    def _unpaid(self, question: Question, location: str) -> str:
+        """That the kind asked about is not among the levels the clause pays, naming those levels
+        without their figures (a caller would take one for the answer)."""
+        english = question.script is Script.ENGLISH
+        named = ("、" if not english else ", ").join(
+            f"“{self.direct.glossary.term(name) or name if english else name}”" for name in question.unpaid_levels)
+        ladders = [rule for rule in self.rulebook.rules
+                   if rule.clause == location and rule.calculation == "tiered" and rule.tier_input]
+        paid = [choice.label.en if english else choice.label.zh for rule in ladders
+                for choice in rule.input(rule.tier_input or "").choices or [] if choice.value in
+                {tier.level for tier in rule.tiers or []}]
+        if english:
+            return (f"The policy sets no amount for {named}; {location} pays only: {', '.join(paid)}.")
+        return f"政策原文没有规定{named}的补助金额；{location}只对{'、'.join(paid)}规定了补助。"
+
     def _money_asked(self, question: Question) -> bool:
         """Whether some money is paid for it ("有补贴吗", "给不给奖励"), not whether the document
         still holds ("这个补贴今年还能申请吗")."""
@@ -141,6 +168,15 @@ class ExtractiveAnswerer:
             return (f"The policy sets no figure for this. What it says on the subject ({top.clause.location}): "
                     f"「{quoted}」.")
         return f"政策原文没有规定这方面的具体数额。政策在{top.clause.location}只写到：“{quoted}”。"
+
+    def _clauses_of_several(self, question: Question, items: list[str]) -> list[str]:
+        """The clauses of the items a message asks about together ("分别", or one question each),
+        when they differ; empty otherwise."""
+        several = len(question.parts) >= 2 or question.text in self.vocabulary.several
+        if not several or not (set(question.asked) & ITEM_KINDS or question.text in self.vocabulary.number_wanted):
+            return []
+        clauses = list(dict.fromkeys(get_rule(item).clause for item in items))
+        return clauses if len(clauses) >= 2 else []
 
     def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
         """For a message asking several questions, each with the clause that answers it, when

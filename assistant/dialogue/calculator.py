@@ -88,6 +88,8 @@ class CalculatorDialogue:
         frame = state.frames.setdefault(item, ItemFrame())
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
         held = frame.values.get(rule.tier_input or "")
+        if held is None and state.topic.item == rule.id and question.text in self.vocabulary.tier_change:
+            held = state.topic.level  # "后来又升成智能工厂" after a question about 数字化车间
         now = stated.get(rule.tier_input or "")
         if (rule.previous_tier_input and held and now and rule.previous_tier_input not in stated
                 and rule.tier_rank(now) > rule.tier_rank(held)):
@@ -190,8 +192,10 @@ class CalculatorDialogue:
             figures = [f for f in segment.figures if f in question.input_figures]
             if current and figures:
                 per_item.setdefault(current, []).append(figures)
-            elif segment.items and self._level_named(segment.items[0], question):
-                per_item.setdefault(segment.items[0], [])  # "评上了数字化车间": a level needs no figure
+            elif segment.items and (self._level_named(segment.items[0], question)
+                                    or self.rules[segment.items[0]].calculation == "fixed"):
+                # "评上了数字化车间", "买了一次上云产品": a level or a fixed amount needs no figure
+                per_item.setdefault(segment.items[0], [])
         compared = question.text in self.vocabulary.compare and len(question.entities.items) >= 2
         if compared and len(per_item) <= 1 and question.input_figures:
             # "300万的项目，按机器换人还是物联网划算": the same figures under each item named.

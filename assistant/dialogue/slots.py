@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.understanding.entities import EARLIER_REACH, find_choices
-from assistant.understanding.question import Figure, FigureRole, Segment
+from assistant.understanding.question import Figure, FigureRole, Operation, Segment
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
 
@@ -99,9 +99,11 @@ def money_assignments(rule: Rule, figures: list[Figure], previous_tier_known: bo
             leftovers.append(figure)
     # An unlabelled amount beside labelled parts is the total ("项目500万，其中软件100万"); several
     # unlabelled amounts are several payments for it ("上半年300万，下半年900万").
+    # A share of a figure already placed ("合计1000万，其中400万是外地的") goes where that figure went.
     target = fill or main
-    if target and leftovers and target not in {name for _, name in assigned}:
-        assigned += [(figure, target) for figure in leftovers]
+    taken = target in {name for _, name in assigned}
+    if target and leftovers:
+        assigned += [(figure, target) for figure in leftovers if not taken or figure.operation is not Operation.SET]
     return assigned
 
 

@@ -25,6 +25,9 @@ class Topic(BaseModel):
     # What the last answered question asked (Asked values): "那到什么时候截止" after the policy's
     # start date asks for its end, not for an application deadline.
     asked: list[str] = Field(default_factory=list)
+    # The one level the last answered question was about ("市级数字化车间能拿多少"): "后来又升成
+    # 智能工厂，还能再拿多少" moves up from it, and the difference is paid.
+    level: str | None = None
 
 
 class PendingInput(BaseModel):

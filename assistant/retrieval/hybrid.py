@@ -3,7 +3,7 @@ signals that decide whether the corpus answers the question at all."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -93,7 +93,10 @@ class HybridRetriever:
                 return retrieval
             top = retrieval.hits[0] if retrieval.hits else None
             promoted = Hit(clause, self.titles[clause.doc_id], top.score if top else 0.0, 0, 0, 0.0)
+        top_score = retrieval.hits[0].score if retrieval.hits else promoted.score
         others = [h for h in retrieval.hits if h is not promoted]
+        # Named outright, it stands level with the best clause found (cited beside it, never below).
+        promoted = replace(promoted, score=max(promoted.score, top_score))
         return Retrieval(hits=[promoted, *others][: len(retrieval.hits) or 1], in_scope=retrieval.in_scope,
                          signals=retrieval.signals)
 

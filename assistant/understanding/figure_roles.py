@@ -35,7 +35,9 @@ class FigureReader:
         self.tokenizer = tokenizer
         units = "|".join(sorted(map(re.escape, vocabulary.unit_words), key=len, reverse=True))
         # "六台", "8 robots": a count of units; "每台" has no number and is a price's marker instead.
-        self._count = re.compile(rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:{units})(?![a-z])")
+        # English may put a word or two between ("3 industrial robots").
+        self._count = re.compile(
+            rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:[a-z-]+\s+){{0,2}}(?:{units})(?![a-z])")
 
     def read(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
         """Each amount with its role and, for a project, its part. The words since the clause or
@@ -111,9 +113,9 @@ class FigureReader:
         """A price per unit times the one count of units the message gives ("六台…每台45万" →
         270万); unchanged when it gives none or several."""
         text = fold(message)
-        counts = {self._count_value(m.group(1)) for m in self._count.finditer(text)
-                  if not any(f.start <= m.start() < f.end for f in found_all)}
-        counts.discard(None)
+        counts = {count for m in self._count.finditer(text)
+                  if not any(f.start <= m.start() < f.end for f in found_all)
+                  and (count := self._count_value(m.group(1))) is not None}
         if len(counts) != 1:
             return {}
         count = counts.pop()

@@ -23,6 +23,8 @@ from calculators import RuleBook
 # A sentence of the policy that sets money: an amount in 元 or a rate.
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+# A name the policy gives in quotes ("“聚能工厂”").
+_QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fff]{2,8})[”\"]")
 # The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
 # not "免费" or "经费", whose one character before 费 makes one word with it.
 SUBJECT_MIN_CHARS = 2
@@ -33,32 +35,96 @@ NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt", "j", "l"})
 # jieba flags of words that name nothing a rule could turn on: pronouns, times, places in time,
 # prepositions, particles, modal words.
 FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})
+# English words before "subsidy" that name no kind of money: articles, pronouns, question words,
+# amounts and scopes ("the subsidy", "what subsidy", "maximum grant", "one-off reward").
+ENGLISH_NOT_SUBJECTS = frozenset({
+    "a", "an", "the", "this", "that", "these", "those", "any", "some", "no", "our", "my", "your", "their", "its",
+    "what", "which", "whose", "how", "much", "many", "each", "every", "total", "maximum", "minimum", "max", "min",
+    "full", "extra", "additional", "further", "other", "another", "same", "such", "one-off", "one-time", "annual",
+    "yearly", "special", "possible", "potential", "available", "applicable", "relevant", "government", "district",
+    "city", "city-level", "provincial", "national", "local", "fuyang", "policy", "of", "for", "in", "on", "to",
+    "get", "got", "receive", "received", "claim", "apply", "is", "are", "was", "be", "can", "we", "i", "you",
+    "and", "or", "with", "as", "at", "by", "from", "up", "cash", "financial", "direct", "public", "one", "two",
+    # Halves of hyphenated words, which folding splits ("one off", "one time", "city level").
+    "off", "time", "level", "lump", "sum",
+})
 # A counted amount ("三台", "两套", "10个"): what is counted, not a kind of thing.
 _COUNTED = re.compile(r"[0-9一二三四五六七八九十两几百千万]+[个台套件家项次年月天元万条批]?")
 
 
 class PolicyMap:
     def __init__(self, documents: Iterable[Document], rulebook: RuleBook, vocabulary: Vocabulary,
-                 tokenizer: Tokenizer) -> None:
+                 tokenizer: Tokenizer, english_terms: Iterable[tuple[str, str]] = ()) -> None:
+        """`english_terms` are the policy's terms in agreed English (zh, en), as the glossary holds
+        them: a subject named in English is looked up through them."""
         documents = list(documents)
         self.tokenizer = tokenizer
         self.text = "".join(clause.search_text for document in documents for clause in document.clauses)
         self.money_sentences = [sentence for document in documents for clause in document.clauses
                                 for sentence in SENTENCE_END.split(clause.search_text) if MONEY_FIGURE.search(sentence)]
         self.item_words = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
-        nouns = {noun for kind in vocabulary.money_nouns.values() for noun in kind}
+        nouns = {*vocabulary.money_nouns["general"], *vocabulary.money_nouns["specific"]}
         self.money_nouns = sorted(nouns, key=len, reverse=True)
         self.specific_money = frozenset(vocabulary.money_nouns["specific"])
         self.question_words = vocabulary.question_words
         self.asked = vocabulary.asked
         self.other_government = vocabulary.other_government
         self.enterprise_nouns = vocabulary.enterprise_nouns
+        self.unpaid_levels = self._unpaid_levels(documents, rulebook)
+        # English: the rules' own English (titles, keywords, input labels) and the glossary's.
+        self.english_terms = [(fold(zh), en.lower()) for zh, en in english_terms]
+        self.rules_english = " ".join(
+            [rule.title_en.lower() for rule in rulebook.rules]
+            + [word.lower() for rule in rulebook.rules for word in rule.keywords.en]
+            + [spec.label.en.lower() for rule in rulebook.rules for spec in rule.inputs])
+        general_en = sorted(vocabulary.money_nouns["general_en"], key=len, reverse=True)
+        self._english_money = re.compile(
+            rf"(?<![a-z-])([a-z][a-z-]+)\s+(?:{'|'.join(map(re.escape, general_en))})\b")
+        self._english_specific = [(word, re.compile(rf"\b{re.escape(word)}\b"))
+                                  for word in vocabulary.money_nouns["specific_en"]]
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
         for document in documents:
             years = [int(y) for y in _YEAR.findall(document.meta.repeals or "")]
             if years:
                 self.repealed_years |= set(range(min(years), max(years) + 1))
+
+    @staticmethod
+    def _unpaid_levels(documents: list[Document], rulebook: RuleBook) -> dict[str, str]:
+        """Names the policy gives in quotes to kinds of the same family as the levels a ladder pays
+        (…工厂, …车间), that no ladder pays and no item is named by: "聚能工厂", "云端工厂" →
+        the clause of the ladder that pays the others. A question for their amount is one the
+        policy does not answer."""
+        quoted = {fold(name) for document in documents for clause in document.clauses
+                  for name in _QUOTED_NAME.findall(clause.search_text)}
+        keywords = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
+        unpaid: dict[str, str] = {}
+        for rule in rulebook.rules:
+            if rule.calculation != "tiered" or rule.tier_input is None:
+                continue
+            paid = {fold(name) for choice in rule.input(rule.tier_input).choices or []
+                    for name in _QUOTED_NAME.findall(choice.label.zh)}
+            endings = {name[-2:] for name in paid}
+            for name in quoted - paid - keywords:
+                if name[-2:] in endings:
+                    unpaid.setdefault(name, rule.clause)
+        return unpaid
+
+    def unpaid_named(self, folded: str) -> dict[str, str]:
+        """The unpaid names a question uses, in Chinese or in their agreed English ("cloud factory"),
+        each with the clause of the ladder beside it."""
+        return {name: clause for name, clause in self.unpaid_levels.items()
+                if any(re.search(pattern, folded) for pattern in self._unpaid_patterns(name))}
+
+    def without_unpaid(self, folded: str) -> str:
+        """The text with the unpaid names taken out: "cloud" in "cloud factory" names no item."""
+        for name in self.unpaid_levels:
+            for pattern in self._unpaid_patterns(name):
+                folded = re.sub(pattern, " ", folded)
+        return folded
+
+    def _unpaid_patterns(self, name: str) -> list[str]:
+        return [re.escape(name), *(rf"\b{re.escape(en)}\b" for zh, en in self.english_terms if zh == name)]
 
     def unstated_money(self, folded: str) -> list[str]:
         """Money subjects the question names that the policy never sets or speaks of."""
@@ -86,6 +152,22 @@ class PolicyMap:
             whole = subject + ending
             if not self.states(subject, whole):
                 unstated.append(whole)
+        return list(dict.fromkeys(unstated))
+
+    def unstated_money_en(self, folded: str) -> list[str]:
+        """Money named in English that the policy never sets: a kind of money it never speaks of
+        ("interest rate", "rent"), or a subsidy for something whose Chinese term stands in no
+        sentence of the policy that sets money ("training subsidy")."""
+        unstated = [word for word, pattern in self._english_specific
+                    if pattern.search(folded) and word not in self.rules_english]
+        for match in self._english_money.finditer(folded):
+            subject = match.group(1)
+            if subject in ENGLISH_NOT_SUBJECTS or subject in self.rules_english or any(
+                    word in unstated for word in (subject, match.group(0))):
+                continue
+            terms = [zh for zh, en in self.english_terms if re.search(rf"\b{re.escape(subject)}\b", en)]
+            if not any(self.states(zh, zh) for zh in terms):
+                unstated.append(match.group(0))
         return list(dict.fromkeys(unstated))
 
     def unmentioned(self, folded: str, skip: Cues) -> list[str]:

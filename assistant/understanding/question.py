@@ -148,6 +148,9 @@ class Question(BaseModel):
     unstated_money: list[str] = Field(default_factory=list)
     # A yes/no rule question ("二手设备算不算"): the words it turns on that the policy never uses.
     unmentioned: list[str] = Field(default_factory=list)
+    # Kinds the policy names beside a paid ladder but pays nothing for ("聚能工厂"), with that
+    # ladder's clause.
+    unpaid_levels: dict[str, str] = Field(default_factory=dict)
     # The enterprise speaks of its own purchase, project or recognition ("我们去年评上了…").
     own_case: bool = False
     # The question asks what no provision decides (one enterprise's chances, legal or investment advice).

@@ -47,6 +47,10 @@ MAX_CHANGED = 2
 INITIAL_CONFUSIONS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("n", "l"), ("f", "h"))
 FINAL_CONFUSIONS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 
+# Pinyin spelled out for at least this many characters of a term ("jiqi" for 机器): one syllable
+# alone ("yun") is as likely an abbreviation or an English word.
+MIN_PINYIN_CHARS = 2
+_LETTER_RUN = re.compile(r"(?<![a-z])[a-z]{4,}(?![a-z])")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」《》〈〉]")
@@ -112,6 +116,15 @@ class SoundAlikes:
             if len(syllables) != len(text):
                 continue  # a character pypinyin cannot read
             self._by_sound.setdefault(syllables[:2], []).append(_Term(text, syllables))
+        # A term's opening characters by their toneless pinyin typed as letters ("yunduan" → 云端
+        # before 工厂): the input method's letters sent before they became characters.
+        self._by_letters: dict[str, set[tuple[str, str]]] = {}
+        for text in self.terms:
+            spelled = lazy_pinyin(text, style=Style.NORMAL)
+            if len(spelled) != len(text):
+                continue
+            for k in range(MIN_PINYIN_CHARS, len(text) + 1):
+                self._by_letters.setdefault("".join(spelled[:k]), set()).add((text[:k], text[k:]))
         # Every term, two-character ones too: a character of a correctly typed term is never changed.
         ordered = sorted(self.terms, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -119,6 +132,28 @@ class SoundAlikes:
         self._is_word = is_word or (lambda _: False)
 
     def repair(self, folded: str) -> Repaired:
+        folded, typed = self._letters(folded)
+        repaired = self._characters(folded)
+        return Repaired(repaired.text, typed + repaired.corrections) if typed else repaired
+
+    def _letters(self, folded: str) -> tuple[str, list[tuple[str, str]]]:
+        """Pinyin letters in a Chinese message that spell a term's opening characters, with the rest
+        of the term (or nothing) right after them: "市级yunduan工厂" → 市级云端工厂."""
+        if not _HAN.search(folded):
+            return folded, []
+        corrections = []
+
+        def spelled(match: re.Match) -> str:
+            after = folded[match.end():]
+            options = {head for head, rest in self._by_letters.get(match.group(0), ()) if after.startswith(rest)}
+            if len(options) != 1:
+                return match.group(0)
+            corrections.append((match.group(0), options.pop()))
+            return corrections[-1][1]
+
+        return _LETTER_RUN.sub(spelled, folded), corrections
+
+    def _characters(self, folded: str) -> Repaired:
         candidates = []
         for run in _HAN_RUN.finditer(folded):
             if run.end() - run.start() >= MIN_TERM_CHARS:

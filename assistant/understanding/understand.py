@@ -44,6 +44,10 @@ LABEL_WORD_MIN_CHARS = 2
 # on the conversation's topic: "那上限呢" (4), "每年都能拿吗" (6), "如果是小微企业呢" (8). Longer
 # messages usually carry their own topic; 12 leaves room for a polite word or two.
 FOLLOW_UP_MAX_CHARS = 12
+# A question about a figure of the policy that names nothing of the policy is asked of the topic
+# when it is at most this long: a caller's account of a sentence or two around it ("我们一年里买了
+# 三次，能补几次" is 13); longer messages tell a story of their own and are read on their own.
+TOPIC_QUESTION_MAX_CHARS = 30
 # Level words a follow-up names alone ("那省级的呢", "and the provincial one?").
 _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
 # Question marks end one question of several asked in a row.
@@ -86,11 +90,16 @@ class Understanding:
         text = repaired.text
         figures = self.figure_reader.read(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
-        items = self._items(text, figures)
+        items = self._items(self.policy_map.without_unpaid(text) if self.policy_map else text, figures)
         asking = self._asking_clauses(text)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if asking in cues] or [Asked.OTHER]
+        if Asked.OTHER_POLICY not in asked and text in self.vocabulary.asked[Asked.OTHER_POLICY.value]:
+            # "Under the latest policy document, what is…": which document is meant may be said
+            # before the clause that asks.
+            asked = [*(kind for kind in asked if kind is not Asked.OTHER), Asked.OTHER_POLICY]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and (
-            self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text))
+            self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text)
+            or self._asks_of_topic(text, asked))
         labelled = None if items else self._item_by_label(figures)
         item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
@@ -127,7 +136,9 @@ class Understanding:
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
             follow_up=follow_up, item=item, parts=self._parts(text),
-            unstated_money=self.policy_map.unstated_money(text) if self.policy_map else [],
+            unstated_money=(self.policy_map.unstated_money(text) + self.policy_map.unstated_money_en(text))
+            if self.policy_map else [],
+            unpaid_levels=self.policy_map.unpaid_named(text) if self.policy_map else {},
             outside_policy=outside, own_case=text in self.vocabulary.own_case,
             unmentioned=self.policy_map.unmentioned(text, self.vocabulary.rule_question)
             if self.policy_map and text in self.vocabulary.rule_question and not figures else [],
@@ -226,6 +237,15 @@ class Understanding:
                 # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
                 or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
 
+    def _asks_of_topic(self, text: str, asked: list[Asked]) -> bool:
+        """"我们一年里买了三次，能补几次": a question about a figure or a condition of the policy that
+        names nothing of the policy itself (no item, no term of the policy) asks it of the topic,
+        however long the caller's account around it is."""
+        figure_or_condition = {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD, Asked.CONDITION, Asked.COUNT}
+        return (bool(set(asked) & figure_or_condition) and len(_WORD_CHARS.findall(text)) <= TOPIC_QUESTION_MAX_CHARS
+                and not any(term in text for term in self.tokenizer.domain_terms)
+                and text not in self.vocabulary.self_reference)
+
     def _asking_clauses(self, text: str) -> str:
         """The clauses of a message that ask (a question mark or a question word): what is asked is
         read there, not in the caller's account around it ("领导让我写材料……亩均产出要求是多少？"
@@ -257,9 +277,11 @@ class Understanding:
         label (服务本区企业数字化改造的收入); None when no item or several are (投资额)."""
         found: set[str] = set()
         for figure in figures:
-            # Words of what is asked (金额, 标准) name no input of their own.
+            # Words of what is asked (金额, 标准) name no input of their own, nor do words of the
+            # policy's whole subject (改造 of 数字化改造).
             words = [w for w in self.tokenizer.tokens(figure.label) if len(w) >= LABEL_WORD_MIN_CHARS
-                     and not any(w in cues for cues in self.vocabulary.asked.values())]
+                     and not any(w in cues for cues in self.vocabulary.asked.values())
+                     and not any(w in term for term in self.vocabulary.generic_terms)]
             found |= {rule.id for rule in self.rulebook.rules for spec in rule.inputs
                       if spec.kind == "money" and spec.required and any(w in spec.label.zh for w in words)}
         return found.pop() if len(found) == 1 else None
