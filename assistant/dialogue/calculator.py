@@ -10,7 +10,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from assistant.dialogue import slots
+from assistant.dialogue import slots, which_item
 from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text, rule_id
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
@@ -150,7 +150,7 @@ class CalculatorDialogue:
             rule = self.rules[item]
             for name, value in pending.inputs.items():
                 frame.apply(rule, name, Operation.SET, Term(value=Decimal(str(value)), turn=state.turns))
-            main = _main_money_input(rule)
+            main = which_item.main_money_input(rule)
             if pending.amount is not None and main:
                 frame.apply(rule, main, Operation.SET, Term(value=Decimal(pending.amount), turn=state.turns))
             state.topic.item = item
@@ -250,29 +250,13 @@ class CalculatorDialogue:
         return Calculated(tuple(c.item for c in calculations), tuple(calculations), total=total)
 
     def _ask_which_project(self, question: Question, state: ConversationState) -> CalculatorOutcome:
-        """Figures with no item named. Equipment and software figures belong to one of the project
-        items, whose rates differ; money spent with no part named ("投了500万搞改造") to any item
-        paid on money spent or earned. Ask which."""
-        figures = question.input_figures
-        projects = any(f.part for f in figures)
-        candidates = [rule for rule in self.rulebook.rules
-                      if (rule.base and rule.base.parts if projects else _main_money_input(rule))]
-        problem = self._invalid_amount(figures, question.script, candidates[0].id)
+        """Figures with no item named: ask which item they are for."""
+        rules = which_item.candidates(self.rulebook, question.input_figures)
+        problem = self._invalid_amount(question.input_figures, question.script, rules[0].id)
         if problem:
             return problem
-        parts = {f.part: str(f.value_yuan) for f in figures if f.part}
-        english = question.script is Script.ENGLISH
-        titles = [rule.title_en if english else rule.title for rule in candidates]
-        if projects:
-            asked = (f"Which project are these figures for: {' or '.join(titles)}?" if english
-                     else f"这些设备、软件投入属于哪类项目：{'还是'.join(titles)}？")
-        else:
-            asked = (f"Which item is this amount for: {', '.join(titles[:-1])} or {titles[-1]}?" if english
-                     else f"这笔金额用于哪一项：{'、'.join(titles[:-1])}还是{titles[-1]}？")
-        amount = None if projects else str(sum((f.value_yuan for f in figures), Decimal(0)))
-        state.pending = PendingInput(kind="item", candidates=[rule.id for rule in candidates],
-                                     inputs=parts, amount=amount, question=asked)
-        return NeedsInput(tuple(rule.id for rule in candidates), asked, choosing_item=True)
+        state.pending, asking = which_item.ask_which(rules, question.input_figures, question.script)
+        return asking
 
     def _compute_or_ask(self, state: ConversationState, item: str, script: Script,
                         group: list[str] | None = None) -> CalculatorOutcome:
@@ -317,10 +301,3 @@ def _complete(rule: Rule, inputs: dict[str, Any]) -> bool:
     except CalculatorError:
         return True
 
-
-def _main_money_input(rule: Rule) -> str | None:
-    """The money an item is paid on (its base, else its first required money input), None for an
-    item paid a fixed amount."""
-    if rule.base:
-        return rule.base.input
-    return next((spec.name for spec in rule.inputs if spec.kind == "money" and spec.required), None)

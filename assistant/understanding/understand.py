@@ -10,6 +10,7 @@ from assistant.retrieval.lexical import Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.figure_roles import FigureReader
+from assistant.understanding.follow_ups import WORD_CHARS, FollowUps
 from assistant.understanding.intents import IntentReader
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import (
@@ -18,7 +19,6 @@ from assistant.understanding.question import (
     Figure,
     FigureRole,
     Intent,
-    LevelMention,
     Question,
     Segment,
 )
@@ -28,8 +28,6 @@ from assistant.understanding.topic import TopicClauses
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
-# Characters of words (CJK or Latin letters and digits): how long a message is without its punctuation.
-_WORD_CHARS = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]+")
 # Where a message's clauses end, for grouping figures with items: the clause breaks, and " and "
 # between English clauses.
 SEGMENT_BREAK = re.compile(rf"{CLAUSE_BREAK.pattern}|\s+and\s+", re.IGNORECASE)
@@ -40,16 +38,6 @@ _ASKED_PIECES = re.compile(f"({CLAUSE_BREAK.pattern})")
 DOCUMENT_NOUN_REACH = 8
 # A figure's label names an item's money input by a word of two characters or more (收入, 购置款).
 LABEL_WORD_MIN_CHARS = 2
-# A follow-up of at most this many characters or English words with no topic of its own leans
-# on the conversation's topic: "那上限呢" (4), "每年都能拿吗" (6), "如果是小微企业呢" (8). Longer
-# messages usually carry their own topic; 12 leaves room for a polite word or two.
-FOLLOW_UP_MAX_CHARS = 12
-# A question about a figure of the policy that names nothing of the policy is asked of the topic
-# when it is at most this long: a caller's account of a sentence or two around it ("我们一年里买了
-# 三次，能补几次" is 13); longer messages tell a story of their own and are read on their own.
-TOPIC_QUESTION_MAX_CHARS = 30
-# Level words a follow-up names alone ("那省级的呢", "and the provincial one?").
-_LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
 # Question marks end one question of several asked in a row.
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
 # The first English word of a clause.
@@ -79,6 +67,7 @@ class Understanding:
         self.topic = TopicClauses(tokenizer, vocabulary, tokenizer.domain_terms | {t for t in terms if len(t) >= 3})
         self.figure_reader = FigureReader(vocabulary, rulebook, tokenizer)
         self.intents = IntentReader(vocabulary, rulebook)
+        self.follow_ups = FollowUps(vocabulary, rulebook, tokenizer)
 
     def understand(self, message: str, state: ConversationState) -> Question:
         """`Question.text` is the folded message with sound-alike slips repaired ("机器仁" read as
@@ -97,9 +86,8 @@ class Understanding:
             # "Under the latest policy document, what is…": which document is meant may be said
             # before the clause that asks.
             asked = [*(kind for kind in asked if kind is not Asked.OTHER), Asked.OTHER_POLICY]
-        follow_up = not items and bool(state.topic.item or state.topic.clause) and (
-            self._leans_back(text, figures) or self._names_topic_level(state.topic.item, text)
-            or self._asks_of_topic(text, asked))
+        follow_up = not items and bool(state.topic.item or state.topic.clause) and self.follow_ups.continues(
+            text, figures, asked, state.topic.item)
         labelled = None if items else self._item_by_label(figures)
         item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
@@ -107,7 +95,7 @@ class Understanding:
             items=items, facts=entities.stated_facts(text, self.vocabulary),
             levels=[level for rule in self.rulebook.rules
                     for level in entities.levels_named(rule, text, self.vocabulary)]
-            + (self._topic_levels(item, text) if follow_up and item else []),
+            + (self.follow_ups.topic_levels(item, text) if follow_up and item else []),
             places=list(dict.fromkeys([*self.tokenizer.places(text),
                                        *(place for place in self.vocabulary.elsewhere if place in text)])),
             years=entities.years_named(text),
@@ -129,7 +117,7 @@ class Understanding:
         elif routed == "outside":
             outside = True
         asked = self._about_repealed(asked, found.years, items)
-        asked = self._end_of_document(asked, text, follow_up, state)
+        asked = self.follow_ups.end_of_document(asked, text, follow_up, state)
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
@@ -181,18 +169,9 @@ class Understanding:
                 return items
         return []
 
-    def _end_of_document(self, asked: list[Asked], text: str, follow_up: bool,
-                         state: ConversationState) -> list[Asked]:
-        """"那到什么时候截止" right after a question on the policy's dates asks when the policy ends;
-        a deadline for applying is asked with a word for applying ("申报截止是哪天")."""
-        about_dates = {Asked.VALIDITY.value, Asked.DATE.value} & set(state.topic.asked)
-        if follow_up and about_dates and Asked.DEADLINE in asked and text not in self.vocabulary.applying:
-            return [Asked.VALIDITY if kind is Asked.DEADLINE else kind for kind in asked]
-        return asked
-
     def _parts(self, text: str) -> list[str]:
         """The search texts of the questions a message asks one after another ("…多少个？…几家？")."""
-        pieces = [piece for piece in QUESTION_BREAK.split(text) if _WORD_CHARS.search(piece)]
+        pieces = [piece for piece in QUESTION_BREAK.split(text) if WORD_CHARS.search(piece)]
         return [self._search_text(piece) for piece in pieces] if len(pieces) >= 2 else []
 
     def _amounts_in_view(self, state: ConversationState) -> list[Decimal]:
@@ -222,30 +201,6 @@ class Understanding:
         return segments
 
     # ── topic ──────────────────────────────────────────────────────────────────────────
-    def _leans_back(self, text: str, figures: list[Figure]) -> bool:
-        """A message naming no item continues the topic when it carries figures for it ("那500万呢")
-        or opens or closes like a follow-up ("那上限呢", "What about the cap?")."""
-        vocabulary = self.vocabulary
-        if text in vocabulary.self_reference:
-            return False  # "这个政策…" is about the document, not the topic
-        opener = vocabulary.follow_up_openers.search(text)
-        bare = _WORD_CHARS.findall(text)
-        return (any(f.role is not FigureRole.SUBSIDY for f in figures)
-                or bool(opener and opener.start() == 0)
-                or vocabulary.follow_up_closers.ends(text.rstrip("?？.。!！ "))
-                or text in vocabulary.follow_up_pointers
-                # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
-                or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
-
-    def _asks_of_topic(self, text: str, asked: list[Asked]) -> bool:
-        """"我们一年里买了三次，能补几次": a question about a figure or a condition of the policy that
-        names nothing of the policy itself (no item, no term of the policy) asks it of the topic,
-        however long the caller's account around it is."""
-        figure_or_condition = {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD, Asked.CONDITION, Asked.COUNT}
-        return (bool(set(asked) & figure_or_condition) and len(_WORD_CHARS.findall(text)) <= TOPIC_QUESTION_MAX_CHARS
-                and not any(term in text for term in self.tokenizer.domain_terms)
-                and text not in self.vocabulary.self_reference)
-
     def _asking_clauses(self, text: str) -> str:
         """The clauses of a message that ask (a question mark or a question word): what is asked is
         read there, not in the caller's account around it ("领导让我写材料……亩均产出要求是多少？"
@@ -285,25 +240,6 @@ class Understanding:
             found |= {rule.id for rule in self.rulebook.rules for spec in rule.inputs
                       if spec.kind == "money" and spec.required and any(w in spec.label.zh for w in words)}
         return found.pop() if len(found) == 1 else None
-
-    def _names_topic_level(self, item: str | None, text: str) -> bool:
-        """"今年又升到省级了": a level of the topic item's ladder, named alone, continues it."""
-        return bool(item) and bool(self._topic_levels(item or "", text))
-
-    def _topic_levels(self, item: str, text: str) -> list[LevelMention]:
-        """A bare level in a follow-up ("那省级的呢") on the topic item's ladder: the levels whose
-        name starts with it."""
-        rule = self.rules[item]
-        if rule.tier_input is None:
-            return []
-        spec = rule.input(rule.tier_input)
-        found = []
-        for word in _LEVEL_WORDS.findall(text):
-            for choice in spec.choices or []:
-                if fold(choice.label.zh).startswith(word) or choice.label.en.lower().startswith(word):
-                    found.append(LevelMention(item=item, input=spec.name, value=choice.value,
-                                              tier=rule.tier_rank(choice.value), position=text.find(word)))
-        return found
 
     def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
         """Equipment and software figures belong to a project item with those parts: a topic
