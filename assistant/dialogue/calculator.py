@@ -87,6 +87,13 @@ class CalculatorDialogue:
         rule = self.rules[rule_id(item)]
         frame = state.frames.setdefault(item, ItemFrame())
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
+        if rule.tier_input and rule.tier_input not in stated and (rule.previous_tier_input or "") not in stated:
+            # A bare level in a follow-up ("那升到省级呢", "以前拿过省级的") on this item's ladder.
+            for level in question.entities.levels:
+                if level.item == rule.id:
+                    held_before = level.earlier and rule.previous_tier_input
+                    stated[rule.previous_tier_input if held_before and rule.previous_tier_input
+                           else rule.tier_input] = level.value
         held = frame.values.get(rule.tier_input or "")
         if held is None and state.topic.item == rule.id and question.text in self.vocabulary.tier_change:
             held = state.topic.level  # "后来又升成智能工厂" after a question about 数字化车间
@@ -111,8 +118,11 @@ class CalculatorDialogue:
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
         said: set[str] = set()
         for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
-            # A second figure for the same input in one message is another payment for it.
+            # A second figure for the same input in one message is another payment for it; a share of a
+            # project's figure that is neither part ("其中厂房改造30万") is not equipment or software.
             operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
+            if figure.share and figure.operation is Operation.SET and rule.base and rule.base.parts:
+                operation = Operation.REMOVE
             frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, count=figure.count))
             said.add(name)
         frame.keep_parts(rule)

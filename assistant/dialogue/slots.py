@@ -103,7 +103,8 @@ def money_assignments(rule: Rule, figures: list[Figure], previous_tier_known: bo
     target = fill or main
     taken = target in {name for _, name in assigned}
     if target and leftovers:
-        assigned += [(figure, target) for figure in leftovers if not taken or figure.operation is not Operation.SET]
+        assigned += [(figure, target) for figure in leftovers
+                     if not taken or figure.share or figure.operation is not Operation.SET]
     return assigned
 
 

@@ -87,11 +87,12 @@ class FigureReader:
                 said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
                 total = said_total and part is None
             operation = self._operation(f"{lead} {trail}", fold(message))
-            if index and operation is Operation.SET and part is None and vocabulary.subset.search(lead):
+            share = part is None and vocabulary.subset.search(lead) is not None
+            if share and operation is Operation.SET:
                 # "总收入3000万，其中1800万是服务富阳企业的": part of the figure before, said to be the
                 # district's (it replaces the whole) or from elsewhere (it comes off the whole).
                 operation = self._subset_operation(f"{lead} {trail}") or operation
-            update = {"role": role, "part": part, "total": total, "operation": operation}
+            update = {"role": role, "part": part, "total": total, "operation": operation, "share": share}
             if role is FigureRole.INPUT and self._per_unit(lead, trail):
                 update |= self._times_count(message, found, found_all)
             figures.append(found.model_copy(update=update))

@@ -24,6 +24,8 @@ FOLLOW_UP_MAX_CHARS = 12
 TOPIC_QUESTION_MAX_CHARS = 30
 # Level words a follow-up names alone ("那省级的呢", "and the provincial one?").
 _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
+# How far before a bare level the words naming it as held before may stand ("以前拿过省级的").
+EARLIER_REACH = 6
 # What is asked of a figure or a condition of the policy.
 _FIGURE_OR_CONDITION = frozenset({Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD, Asked.CONDITION, Asked.COUNT})
 
@@ -48,11 +50,15 @@ class FollowUps:
             return []
         spec = rule.input(rule.tier_input)
         found = []
-        for word in _LEVEL_WORDS.findall(text):
+        for match in _LEVEL_WORDS.finditer(text):
+            word, before = match.group(0), text[max(0, match.start() - EARLIER_REACH):match.start()]
+            # "以前拿过省级的": the level held and paid before, not the one reached now.
+            earlier = self.vocabulary.earlier_level.ends(before) or self.vocabulary.held_before.ends(before)
             for choice in spec.choices or []:
                 if fold(choice.label.zh).startswith(word) or choice.label.en.lower().startswith(word):
                     found.append(LevelMention(item=item, input=spec.name, value=choice.value,
-                                              tier=rule.tier_rank(choice.value), position=text.find(word)))
+                                              tier=rule.tier_rank(choice.value), position=match.start(),
+                                              earlier=earlier))
         return found
 
     def end_of_document(self, asked: list[Asked], text: str, follow_up: bool,

@@ -82,6 +82,8 @@ class Figure(BaseModel):
     operation: Operation = Operation.SET
     # A price per unit times a count ("六台…每台45万"): the count; value_yuan is the product.
     count: int | None = None
+    # Said as part of a figure given before ("其中厂房改造30万").
+    share: bool = False
 
 
 class LevelMention(BaseModel):
