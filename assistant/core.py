@@ -172,7 +172,8 @@ class Assistant:
         """What no clause decides (money the policy never sets, one firm's chances, legal advice),
         said before any clause is looked for. A message that gives figures for a calculation is not
         turned away for a word beside them."""
-        if question.intent not in {Intent.ASK, Intent.CALCULATE} or question.input_figures:
+        if question.intent not in {Intent.ASK, Intent.CALCULATE} or (question.input_figures
+                                                                    and not question.outside_asked):
             return None
         reasons = self.direct.not_decided(question, self.documents[0].meta)
         return NotStated(reasons=tuple(reasons)) if reasons else None

@@ -65,6 +65,9 @@ class DirectAnswers:
         """`clause` is the one the answer rests on, None when no clause answers the question."""
         english = question.script is Script.ENGLISH
         asked = set(question.asked)
+        # Only what the policy does not state is asked ("今年的申报什么时候开始，材料交哪"): the
+        # policy's dates are then said beside what is not stated, not as an answer.
+        only_unstated = asked <= {*EVIDENCE_KINDS, Asked.DATE, Asked.OTHER} and bool(asked & set(EVIDENCE_KINDS))
         if any(year > meta.in_force_until.year for year in question.entities.years):
             asked.add(Asked.VALIDITY)  # "2026年还能申请吗": a year after the policy ends asks whether it holds
         if Asked.STACKING in asked:
@@ -85,8 +88,12 @@ class DirectAnswers:
             return direct
         document_kinds = [k for k in DOCUMENT_KINDS if k in asked]
         if document_kinds and (not items or asked & {Asked.VALIDITY, Asked.REPEAL, Asked.ISSUER, Asked.DEPARTMENT}):
-            direct.lines += self._document_lines(document_kinds, meta, today, english, self._department_en(meta))
-            direct.about_document = True
+            lines = self._document_lines(document_kinds, meta, today, english, self._department_en(meta))
+            if only_unstated:
+                direct.unstated += lines
+            else:
+                direct.lines += lines
+                direct.about_document = True
         # "那有效期呢" after a robot question asks about the document, and "机器人补贴几月申报" about a
         # deadline the policy does not set: neither wants the robot rule again.
         about_items = bool(asked & ITEM_KINDS) or not asked & {*DOCUMENT_KINDS, *EVIDENCE_KINDS}

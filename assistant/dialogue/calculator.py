@@ -117,12 +117,18 @@ class CalculatorDialogue:
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
         said: set[str] = set()
+        said_values: set[tuple[str, Decimal]] = set()
         for figure, name in sorted(assigned, key=lambda pair: pair[0].start):  # in the order said
+            if figure.operation is Operation.SET and (name, figure.value_yuan) in said_values:
+                continue  # "财务说按260万报…260万能补多少": the same figure said again, not a second payment
+            said_values.add((name, figure.value_yuan))
             # A second figure for the same input in one message is another payment for it; a share of a
             # project's figure that is neither part ("其中厂房改造30万") is not equipment or software.
             operation = Operation.ADD if name in said and figure.operation is Operation.SET else figure.operation
             if figure.share and figure.operation is Operation.SET and rule.base and rule.base.parts:
                 operation = Operation.REMOVE
+            elif rule.base and figure.part == rule.base.input and figure.operation is Operation.SET:
+                operation = Operation.CORRECT  # "设备和软件只有180万": the base itself, whatever total came before
             frame.apply(rule, name, operation, Term(value=figure.value_yuan, turn=state.turns, count=figure.count))
             said.add(name)
         frame.keep_parts(rule)

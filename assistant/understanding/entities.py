@@ -16,6 +16,9 @@ from calculators.reading import read_yes_no
 # How far before a fact a negation may stand ("不是小微企业", "并非制造业", "no longer a small"):
 # the longest negation word plus a space, within the fact's clause.
 NEGATION_REACH = 10
+# How far before an item's word a negation makes it absent: "没有买机器人" (3), "with no robots" (3).
+ITEM_NEGATION_REACH = 4
+ENGLISH_NEGATION_WORDS = 2
 # How far before a level the words naming it as the earlier one may stand ("原来是市级").
 EARLIER_REACH = 6
 # Other policies are named by title in 《》 or by document number (富政办〔2019〕20号).
@@ -81,7 +84,8 @@ def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelM
             for position, value in named]
 
 
-def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: Cues | None = None) -> list[str]:
+def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: Cues | None = None,
+               negations: Cues | None = None) -> list[str]:
     """Items named, best first: the head of the phrase before an item named in a qualifier
     ("通过服务商购买的云服务": the cloud service), then an item whose keyword labels a figure
     ("规划设计费8000元"), then one that takes money when figures are given, then the longest keyword."""
@@ -94,6 +98,9 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
              if not all(any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
                             for other, others in spans.items() if other != item for o in others)
                         for s in own)]
+    if negations is not None:
+        # "with no industrial robots", "没有机器人": an item named only as absent is not the item.
+        named = [item for item in named if not all(_negated(plain, start, negations) for start, _ in spans[item])]
     labels = [fold(f.label) for f in figures]
 
     def labelled(item: str) -> bool:
@@ -151,6 +158,14 @@ def answer_value(spec: Input, question: Question) -> Any:
         except ValueError:
             continue
     return None
+
+
+def _negated(text: str, start: int, negations: Cues) -> bool:
+    """A negation right before the word at `start`: the few characters before it in Chinese, the
+    two words before it in English ("with no industrial robots")."""
+    if start and text[start - 1].isascii():
+        return negations.search(" ".join(text[:start].split()[-ENGLISH_NEGATION_WORDS:])) is not None
+    return negations.search(text[max(0, start - ITEM_NEGATION_REACH):start]) is not None
 
 
 def _keyword_spans(rule: Rule, folded: str) -> list[tuple[int, int]]:

@@ -24,6 +24,8 @@ _LEADING_CONNECTOR = re.compile(r"^\s*(?:yuan\s+)?(?:的|用于|用在|花在|�
 RULE_WORD_REACH = 4
 
 
+# After 个, words that make it a count of time or people, not of equipment ("两个月", "十几个人").
+_NOT_UNITS = "月|小时|星期|礼拜|工作日|人|多月"
 # How far from a price per unit its marker may stand: "每台45万" (before), "45万一台", "450,000 yuan each".
 PER_UNIT_REACH = 6
 
@@ -37,7 +39,7 @@ class FigureReader:
         # "六台", "8 robots": a count of units; "每台" has no number and is a price's marker instead.
         # English may put a word or two between ("3 industrial robots").
         self._count = re.compile(
-            rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:[a-z-]+\s+){{0,2}}(?:{units})(?![a-z])")
+            rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:[a-z-]+\s+){{0,2}}(?:{units})(?![a-z]|{_NOT_UNITS})")
 
     def read(self, message: str, results: list[Decimal] | None = None) -> list[Figure]:
         """Each amount with its role and, for a project, its part. The words since the clause or
@@ -111,15 +113,17 @@ class FigureReader:
         return before is not None or (after is not None and after.start() <= 2)
 
     def _times_count(self, message: str, found: Figure, found_all: list[Figure]) -> dict:
-        """A price per unit times the one count of units the message gives ("六台…每台45万" →
-        270万); unchanged when it gives none or several."""
+        """A price per unit times the count of units nearest before it ("六台…每台45万" → 270万),
+        else the first after it; unchanged when the message gives none."""
         text = fold(message)
-        counts = {count for m in self._count.finditer(text)
+        counts = [(m.start(), count) for m in self._count.finditer(text)
                   if not any(f.start <= m.start() < f.end for f in found_all)
-                  and (count := self._count_value(m.group(1))) is not None}
-        if len(counts) != 1:
+                  and (count := self._count_value(m.group(1))) is not None]
+        if not counts:
             return {}
-        count = counts.pop()
+        # The count said last before the price ("6台…一台45万"), else the first after it ("每台45万，共6台").
+        before = [count for start, count in counts if start < found.start]
+        count = before[-1] if before else counts[0][1]
         return {"value_yuan": found.value_yuan * count, "count": count}
 
     @staticmethod

@@ -45,6 +45,9 @@ class IntentReader:
             return Intent.CALCULATE if any(f.part for f in question.input_figures) or self._spent_asking(question) \
                 else Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
+                # "先后两次买了上云产品，总共能补几块钱": a fixed amount needs no figure to be computed.
+                or (self.rules[question.item].calculation == "fixed" and Asked.AMOUNT in question.asked
+                    and (question.own_case or text in self.vocabulary.total_asked))
                 or self._names_a_tier_change(question, state) or self._asks_own_amount(question)
                 or self._changes_a_calculation(question, state)
                 or (question.follow_up and self._has_figures(question.item, state)

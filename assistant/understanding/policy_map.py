@@ -23,6 +23,10 @@ from calculators import RuleBook
 # A sentence of the policy that sets money: an amount in 元 or a rate.
 _CJK = re.compile(r"[\u4e00-\u9fff]+")
 _YEAR = re.compile(r"(?:19|20)\d{2}")
+# Level words ("国家级" before "国家": the longer first).
+_LEVEL_WORD = re.compile(r"国家级|省级|市级|区级|县级")
+# How far before an item's name a level word may stand ("市级的工业互联网平台").
+LEVEL_REACH = 2
 # A name the policy gives in quotes ("“聚能工厂”").
 _QUOTED_NAME = re.compile(r"[“\"]([\u4e00-\u9fff]{2,8})[”\"]")
 # The word before a money ending must be a word of its own to name a subject: "房租补贴" (房租),
@@ -71,6 +75,11 @@ class PolicyMap:
         self.other_government = vocabulary.other_government
         self.enterprise_nouns = vocabulary.enterprise_nouns
         self.unpaid_levels = self._unpaid_levels(documents, rulebook)
+        # Per ladder item: its clause, the level words its levels start with (市级, 省级), its keywords.
+        self.ladders = {rule.id: (rule.clause, {m.group(0) for choice in rule.input(rule.tier_input).choices or []
+                                                if (m := _LEVEL_WORD.match(fold(choice.label.zh)))},
+                                  sorted({fold(w) for w in rule.keywords.zh}, key=len, reverse=True))
+                        for rule in rulebook.rules if rule.calculation == "tiered" and rule.tier_input}
         # English: the rules' own English (titles, keywords, input labels) and the glossary's.
         self.english_terms = [(fold(zh), en.lower()) for zh, en in english_terms]
         self.rules_english = " ".join(
@@ -109,6 +118,21 @@ class PolicyMap:
                 if name[-2:] in endings:
                     unpaid.setdefault(name, rule.clause)
         return unpaid
+
+    def unpaid_ladder_levels(self, folded: str, items: list[str]) -> dict[str, str]:
+        """A level word the item's ladder does not have, right before the item's name ("国家级上云
+        标杆企业": the ladder pays 省级 and 市级 only), with the ladder's clause."""
+        found: dict[str, str] = {}
+        for item in items:
+            if item not in self.ladders:
+                continue
+            clause, levels, keywords = self.ladders[item]
+            for match in _LEVEL_WORD.finditer(folded):
+                after = folded[match.end():match.end() + LEVEL_REACH + max(map(len, keywords))]
+                keyword = next((k for k in keywords if k in after[:LEVEL_REACH + len(k)]), None)
+                if keyword and match.group(0) not in levels and not any(level in after[:2] for level in levels):
+                    found[match.group(0) + keyword] = clause
+        return found
 
     def unpaid_named(self, folded: str) -> dict[str, str]:
         """The unpaid names a question uses, in Chinese or in their agreed English ("cloud factory"),

@@ -157,6 +157,9 @@ class Question(BaseModel):
     own_case: bool = False
     # The question asks what no provision decides (one enterprise's chances, legal or investment advice).
     outside_policy: bool = False
+    # The clause that asks is itself such a question ("…投了三千万…你说我们评上的概率有多大"): the
+    # figures around it are the caller's account, not inputs to compute.
+    outside_asked: bool = False
     # Search texts of the questions asked one after another in the message, when there are several.
     parts: list[str] = Field(default_factory=list)
 

@@ -50,7 +50,8 @@ FINAL_CONFUSIONS = (("ing", "in"), ("eng", "en"), ("ang", "an"))
 # Pinyin spelled out for at least this many characters of a term ("jiqi" for 机器): one syllable
 # alone ("yun") is as likely an abbreviation or an English word.
 MIN_PINYIN_CHARS = 2
-_LETTER_RUN = re.compile(r"(?<![a-z])[a-z]{4,}(?![a-z])")
+# Letters typed as pinyin, syllables run together or apart ("shuzihua chejian", "shi级").
+_LETTER_RUN = re.compile(r"(?<![a-z])[a-z]{2,}(?:\s+[a-z]{2,})*(?![a-z])")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _HAN_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _QUOTES = re.compile(r"[“”\"'‘’「」《》〈〉]")
@@ -123,8 +124,10 @@ class SoundAlikes:
             spelled = lazy_pinyin(text, style=Style.NORMAL)
             if len(spelled) != len(text):
                 continue
-            for k in range(MIN_PINYIN_CHARS, len(text) + 1):
-                self._by_letters.setdefault("".join(spelled[:k]), set()).add((text[:k], text[k:]))
+            # One character spelled is enough when the rest of the term follows in characters ("shi级").
+            for k in range(1, len(text) + 1):
+                if k >= MIN_PINYIN_CHARS or k < len(text):
+                    self._by_letters.setdefault("".join(spelled[:k]), set()).add((text[:k], text[k:]))
         # Every term, two-character ones too: a character of a correctly typed term is never changed.
         ordered = sorted(self.terms, key=len, reverse=True)
         self._exact = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -144,8 +147,9 @@ class SoundAlikes:
         corrections = []
 
         def spelled(match: re.Match) -> str:
-            after = folded[match.end():]
-            options = {head for head, rest in self._by_letters.get(match.group(0), ()) if after.startswith(rest)}
+            letters, after = re.sub(r"\s+", "", match.group(0)), folded[match.end():]
+            options = {head for head, rest in self._by_letters.get(letters, ())
+                       if after.startswith(rest) and (rest or len(head) >= MIN_PINYIN_CHARS)}
             if len(options) != 1:
                 return match.group(0)
             corrections.append((match.group(0), options.pop()))

@@ -88,16 +88,19 @@ class Understanding:
             asked = [*(kind for kind in asked if kind is not Asked.OTHER), Asked.OTHER_POLICY]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and self.follow_ups.continues(
             text, figures, asked, state.topic.item)
-        labelled = None if items else self._item_by_label(figures)
+        facts = entities.stated_facts(text, self.vocabulary)
+        # "营收过了2个亿，应该不算小微了" in a conversation on an item tells what the enterprise is,
+        # not a provider's revenue: a figure's label picks an item only when it tells no such fact.
+        labelled = None if items or (facts and state.topic.item) else self._item_by_label(figures)
         item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
         found = Entities(
-            items=items, facts=entities.stated_facts(text, self.vocabulary),
+            items=items, facts=facts,
             levels=[level for rule in self.rulebook.rules
                     for level in entities.levels_named(rule, text, self.vocabulary)]
             + (self.follow_ups.topic_levels(item, text) if follow_up and item else []),
-            places=list(dict.fromkeys([*self.tokenizer.places(text),
-                                       *(place for place in self.vocabulary.elsewhere if place in text)])),
+            places=list(dict.fromkeys([*(p for p in self.tokenizer.places(text) if self._reads_as_place(p, text)),
+                                       *(p for p in self.vocabulary.elsewhere if p in text)])),
             years=entities.years_named(text),
             other_policies=entities.policies_named(message),
             had_item_before=text in self.vocabulary.had_before
@@ -126,12 +129,24 @@ class Understanding:
             follow_up=follow_up, item=item, parts=self._parts(text),
             unstated_money=(self.policy_map.unstated_money(text) + self.policy_map.unstated_money_en(text))
             if self.policy_map else [],
-            unpaid_levels=self.policy_map.unpaid_named(text) if self.policy_map else {},
-            outside_policy=outside, own_case=text in self.vocabulary.own_case,
+            unpaid_levels={**self.policy_map.unpaid_named(text), **self.policy_map.unpaid_ladder_levels(text, items)}
+            if self.policy_map else {},
+            outside_policy=outside, outside_asked=outside and asking in self.vocabulary.outside_policy,
+            own_case=text in self.vocabulary.own_case,
             unmentioned=self.policy_map.unmentioned(text, self.vocabulary.rule_question)
             if self.policy_map and text in self.vocabulary.rule_question and not figures else [],
         )
         return question.model_copy(update={"intent": self.intents.decide(question, state)})
+
+    def _reads_as_place(self, word: str, text: str) -> bool:
+        """A word jieba tags as a place, taken for one when it has a place's ending or words around
+        it that speak of a place ("北京的企业", "在上海"), not "专家上门帮企业", "上礼拜去"."""
+        vocabulary = self.vocabulary
+        if word.endswith(vocabulary.place_endings):
+            return True
+        at = text.find(word)
+        before, after = text[:at].rstrip(), text[at + len(word):].lstrip()
+        return before.endswith(vocabulary.place_before) or after.startswith(vocabulary.place_after)
 
     def _routed(self, text: str, asked: list[Asked], refusal: str | None, outside: bool,
                 of_policy: bool) -> str | None:
@@ -163,7 +178,8 @@ class Understanding:
         """Items named by the policy's words, else by the callers' words for them ("机器代人")."""
         markers = self.vocabulary.qualifier_markers
         for reading in (text, self.tokenizer.in_policy_words(text)):
-            items = [item for item in entities.rank_items(reading, figures, self.rulebook, markers)
+            items = [item for item in entities.rank_items(reading, figures, self.rulebook, markers,
+                                                          self.vocabulary.negation)
                      if not self._names_document(item, reading)]
             if items:
                 return items
@@ -230,16 +246,23 @@ class Understanding:
     def _item_by_label(self, figures: list[Figure]) -> str | None:
         """"收入1400万" with no item named: the one item whose money inputs are named by the figure's
         label (服务本区企业数字化改造的收入); None when no item or several are (投资额)."""
-        found: set[str] = set()
+        found: dict[str, int] = {}
         for figure in figures:
             # Words of what is asked (金额, 标准) name no input of their own, nor do words of the
-            # policy's whole subject (改造 of 数字化改造).
-            words = [w for w in self.tokenizer.tokens(figure.label) if len(w) >= LABEL_WORD_MIN_CHARS
+            # policy's whole subject (改造 of 数字化改造). Callers' words read as the policy's (营收 → 收入).
+            label = self.tokenizer.in_policy_words(fold(figure.label))
+            words = [w for w in self.tokenizer.tokens(label) if len(w) >= LABEL_WORD_MIN_CHARS
                      and not any(w in cues for cues in self.vocabulary.asked.values())
                      and not any(w in term for term in self.vocabulary.generic_terms)]
-            found |= {rule.id for rule in self.rulebook.rules for spec in rule.inputs
-                      if spec.kind == "money" and spec.required and any(w in spec.label.zh for w in words)}
-        return found.pop() if len(found) == 1 else None
+            for rule in self.rulebook.rules:
+                shared = max((sum(w in spec.label.zh for w in words) for spec in rule.inputs
+                              if spec.kind == "money" and spec.required), default=0)
+                if shared:
+                    found[rule.id] = max(found.get(rule.id, 0), shared)
+        best = max(found.values(), default=0)
+        # The one item whose input the label names with most words ("服务 收入" → the providers' 收入).
+        leaders = [item for item, shared in found.items() if shared == best]
+        return leaders[0] if len(leaders) == 1 else None
 
     def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
         """Equipment and software figures belong to a project item with those parts: a topic

@@ -150,6 +150,9 @@ class Vocabulary:
         places = _read(folder / "places.yaml")
         self.home_places = tuple(places["home"])
         self.elsewhere = tuple(places["elsewhere"])
+        self.place_endings = tuple(places["place_endings"])
+        self.place_before = tuple(places["place_before"])
+        self.place_after = tuple(places["place_after"])
 
     def refusal_named(self, name: str) -> Refusal | None:
         return next((refusal for refusal in self.refusals if refusal.name == name), None)
