@@ -16,7 +16,7 @@ from assistant.dialogue.state import ConversationState
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import MONEY_FIGURE, Script, fold
+from assistant.understanding.text import MONEY_FIGURE, Script
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule, RuleBook, get_rule
 
@@ -195,7 +195,7 @@ class ExtractiveAnswerer:
                  and not any(word in cues for cues in self.vocabulary.asked.values())}
         if not hits or not terms:
             return None
-        held = [sum(term in fold(hit.clause.search_text) for term in terms) for hit in hits]
+        held = [sum(term in hit.clause.search_text for term in terms) for hit in hits]  # search_text is folded
         best = max(range(len(hits)), key=lambda i: (held[i], -i))
         return hits[best].clause.location if held[best] > held[0] else None
 

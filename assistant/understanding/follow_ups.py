@@ -7,6 +7,7 @@ import re
 
 from assistant.dialogue.state import ConversationState
 from assistant.retrieval.lexical import Tokenizer
+from assistant.understanding.entities import EARLIER_REACH
 from assistant.understanding.question import Asked, Figure, FigureRole, LevelMention
 from assistant.understanding.text import fold
 from assistant.understanding.vocabulary import Vocabulary
@@ -24,8 +25,6 @@ FOLLOW_UP_MAX_CHARS = 12
 TOPIC_QUESTION_MAX_CHARS = 30
 # Level words a follow-up names alone ("那省级的呢", "and the provincial one?").
 _LEVEL_WORDS = re.compile(r"国家级|国家|省级|市级|区级|national|provincial|city")
-# How far before a bare level the words naming it as held before may stand ("以前拿过省级的").
-EARLIER_REACH = 6
 # What is asked of a figure or a condition of the policy.
 _FIGURE_OR_CONDITION = frozenset({Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD, Asked.CONDITION, Asked.COUNT})
 

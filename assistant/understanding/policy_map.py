@@ -82,6 +82,10 @@ class PolicyMap:
                         for rule in rulebook.rules if rule.calculation == "tiered" and rule.tier_input}
         # English: the rules' own English (titles, keywords, input labels) and the glossary's.
         self.english_terms = [(fold(zh), en.lower()) for zh, en in english_terms]
+        # Each unpaid name as the policy writes it or in its agreed English, compiled once.
+        self._unpaid_names = {name: re.compile("|".join([re.escape(name), *(
+            rf"\b{re.escape(en)}\b" for zh, en in self.english_terms if zh == name)]))
+            for name in self.unpaid_levels}
         self.rules_english = " ".join(
             [rule.title_en.lower() for rule in rulebook.rules]
             + [word.lower() for rule in rulebook.rules for word in rule.keywords.en]
@@ -137,18 +141,13 @@ class PolicyMap:
     def unpaid_named(self, folded: str) -> dict[str, str]:
         """The unpaid names a question uses, in Chinese or in their agreed English ("cloud factory"),
         each with the clause of the ladder beside it."""
-        return {name: clause for name, clause in self.unpaid_levels.items()
-                if any(re.search(pattern, folded) for pattern in self._unpaid_patterns(name))}
+        return {name: clause for name, clause in self.unpaid_levels.items() if self._unpaid_names[name].search(folded)}
 
     def without_unpaid(self, folded: str) -> str:
         """The text with the unpaid names taken out: "cloud" in "cloud factory" names no item."""
-        for name in self.unpaid_levels:
-            for pattern in self._unpaid_patterns(name):
-                folded = re.sub(pattern, " ", folded)
+        for pattern in self._unpaid_names.values():
+            folded = pattern.sub(" ", folded)
         return folded
-
-    def _unpaid_patterns(self, name: str) -> list[str]:
-        return [re.escape(name), *(rf"\b{re.escape(en)}\b" for zh, en in self.english_terms if zh == name)]
 
     def unstated_money(self, folded: str) -> list[str]:
         """Money subjects the question names that the policy never sets or speaks of."""
