@@ -64,7 +64,10 @@ _DOCUMENT_YEAR_BEFORE = re.compile(r"[〔\[【(][ \t]*(?:19|20)[0-9]{2}[ \t]*[�
 # A plural noun after a bare number and a space ("3 robots", "20 employees") counts things; the
 # closed set of English function words ending in s is not a noun.
 _ENGLISH_NOUN_AFTER = re.compile(
-    r"[ \t]+(?!(?:is|was|has|as|plus|less|this|thus|its|us|yes|unless|across|towards|besides|whereas)\b)"
+    # A word or two may describe the things counted ("4 industrial robots"), but not a function
+    # word or a currency ("2,000,000 for robots" is money).
+    r"[ \t]+(?:(?!(?:for|and|or|in|on|of|to|at|from|with|by|per|each|yuan|rmb|cny|is|was|plus)\b)[a-z-]+[ \t]+){0,2}"
+    r"(?!(?:is|was|has|as|plus|less|this|thus|its|us|yes|unless|across|towards|besides|whereas)\b)"
     r"[a-z]{2,}s\b", re.I)
 _APPROX = set("多余来几")  # "300多万" is not an exact figure; better to ask than guess
 _FOREIGN = re.compile(r"(?:美元|欧元|日元|港元|港币|英镑|美金|dollars?|usd|eur|hkd|gbp)", re.I)

@@ -218,3 +218,19 @@ def test_the_same_words_as_one_group_of_alternatives_load_and_match():
     cues = Cues([[["回本", "回收期"]], [["值得"], {"gap": 4}, ["投"]]])
     assert "几年能回本" in cues and "回收期多长" in cues and "值得去投吗" in cues
     assert "回收站" not in cues
+
+
+def test_english_count_with_a_word_before_the_things_counted(assistant):
+    reply = assistant.reply(None, "We purchased 5 welding robots at 300,000 yuan apiece, how much?", TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [("robot_purchase", 150000)]
+
+
+@pytest.mark.parametrize(("asked", "held", "expected"), [
+    ("省级上云标杆奖励多少", "我们之前拿过市级的，晋级后还能拿多少", ("cloud_benchmark", 100000)),
+    ("国家级工业互联网平台补多少", "我们以前拿过省级的", ("industrial_internet_platform", 1000000)),
+])
+def test_the_level_asked_about_is_reached_from_the_one_held_before(assistant, asked, held, expected):
+    session = f"ladder-{asked}"
+    assistant.reply(session, asked, TODAY)
+    reply = assistant.reply(session, held, TODAY)
+    assert [(c.item, c.amount_yuan) for c in reply.calculations] == [expected]

@@ -95,8 +95,15 @@ class CalculatorDialogue:
                     stated[rule.previous_tier_input if held_before and rule.previous_tier_input
                            else rule.tier_input] = level.value
         held = frame.values.get(rule.tier_input or "")
-        if held is None and state.topic.item == rule.id and question.text in self.vocabulary.tier_change:
-            held = state.topic.level  # "后来又升成智能工厂" after a question about 数字化车间
+        asked_level = state.topic.level if state.topic.item == rule.id else None
+        previous = stated.get(rule.previous_tier_input or "")
+        if rule.tier_input and rule.tier_input not in stated and held is None and asked_level and previous:
+            if rule.tier_rank(asked_level) > rule.tier_rank(previous):
+                # "省级上云标杆奖励多少" … "我们之前拿过市级的，晋级后还能拿多少": the level asked
+                # about is the one reached.
+                stated[rule.tier_input] = asked_level
+        elif held is None and question.text in self.vocabulary.tier_change:
+            held = asked_level  # "后来又升成智能工厂" after a question about 数字化车间
         now = stated.get(rule.tier_input or "")
         if (rule.previous_tier_input and held and now and rule.previous_tier_input not in stated
                 and rule.tier_rank(now) > rule.tier_rank(held)):

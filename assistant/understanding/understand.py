@@ -94,11 +94,12 @@ class Understanding:
         labelled = None if items or (facts and state.topic.item) else self._item_by_label(figures)
         item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
+        levels = [level for rule in self.rulebook.rules for level in entities.levels_named(rule, text, self.vocabulary)]
+        if item and (follow_up or (item in items and not any(level.item == item for level in levels))):
+            # A bare level word for the item asked about ("省级上云标杆", "那省级的呢"): its ladder's level.
+            levels += self.follow_ups.topic_levels(item, text)
         found = Entities(
-            items=items, facts=facts,
-            levels=[level for rule in self.rulebook.rules
-                    for level in entities.levels_named(rule, text, self.vocabulary)]
-            + (self.follow_ups.topic_levels(item, text) if follow_up and item else []),
+            items=items, facts=facts, levels=levels,
             places=list(dict.fromkeys([*(p for p in self.tokenizer.places(text) if self._reads_as_place(p, text)),
                                        *(p for p in self.vocabulary.elsewhere if p in text)])),
             years=entities.years_named(text),
