@@ -80,8 +80,10 @@ class Assistant:
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
         self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms, glossary)
-        self.answerer: AnsweringStrategy = answerer or ExtractiveAnswerer(
-            retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
+        # The plain answerer quotes one clause per question, so a message of several questions is
+        # answered one by one; a model answerer searches as often as the message needs.
+        self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
+        self.answerer: AnsweringStrategy = answerer or self.extractive
         self.all_documents = {d.meta.doc_id for d in documents}
         self.clauses_by_location: dict[str, tuple[Clause, str]] = {
             clause.location: (clause, document.meta.title)
@@ -166,7 +168,29 @@ class Assistant:
         # question asked back, and every figure given, where they were.
         if question.own_case:
             self.calculator.note(question, state)
-        return self.answerer.answer(question, state, today)
+        return self._each_question(question, state, today) or self.answerer.answer(question, state, today)
+
+    def _each_question(self, question: Question, state: ConversationState, today: date) -> Answered | None:
+        """"…哪个机构牵头？另外首席信息官有什么要求？": questions asked one after another, each read and
+        answered on its own, so an item named in one does not decide the clause of the other. Only
+        when every one is a question for the text answered from a clause of its own; else None."""
+        if len(question.questions) < 2 or self.answerer is not self.extractive:
+            return None
+        answers: list[Answered] = []
+        topic = state.topic.model_copy(deep=True)
+        for text in question.questions:
+            asked = self.understanding.understand(text, state)
+            answer = self.answerer.answer(asked, state, today) if asked.intent is Intent.ASK else None
+            if not isinstance(answer, Answered) or not answer.citations \
+                    or any(answer.citations[0] == earlier.citations[0] for earlier in answers):
+                state.topic = topic  # the message is answered as one question, from where it began
+                return None
+            answers.append(answer)
+            self._note_topic(asked, answer, state)  # the next question may lean on this one
+        citations: list = []
+        for answer in answers:
+            citations += [citation for citation in answer.citations if citation not in citations]
+        return Answered("\n".join(answer.text for answer in answers), tuple(citations))
 
     def _unstated(self, question: Question) -> NotStated | None:
         """What no clause decides (money the policy never sets, one firm's chances, legal advice),
@@ -182,6 +206,10 @@ class Assistant:
         state.language = question.script
         state.turns += 1
         state.facts.update(question.entities.facts)
+        self._note_topic(question, outcome, state)
+
+    @staticmethod
+    def _note_topic(question: Question, outcome: Outcome, state: ConversationState) -> None:
         if isinstance(outcome, Answered) and outcome.citations:
             top = outcome.citations[0]
             state.topic.clause, state.topic.doc_id = to_simplified(top.location), top.doc_id

@@ -222,13 +222,25 @@ class ExtractiveAnswerer:
         return [rule.id for rule in self.rulebook.rules if rule.clause == location
                 and any(rule.input(c.input).profile_field in facts for c in rule.conditions)]
 
+    def _names_in(self, question: Question, location: str) -> bool:
+        """The clause at `location` holds a term of the policy the question names, beyond its general words."""
+        clause = next((c for d in self.documents for c in d.clauses if c.location == location), None)
+        return clause is not None and any(
+            term in question.text and term in clause.text and term not in self.vocabulary.generic_terms
+            for term in self.retriever.tokenizer.domain_terms)
+
     def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
         """The clause the answer must rest on, when the question says which: the item's, the
         topic's for a follow-up, the closing clause (dates, department) for one about the document."""
         asked = set(question.asked)
+        if question.carried and state.topic.clause and self._names_in(question, state.topic.clause):
+            return state.topic.clause  # the last question asked again, of something its clause names too
         # Dates, validity, department and the repealed document are in the closing clause; who
         # adopted and issued it is in the notice, which retrieval finds on its own.
         if asked & (set(DOCUMENT_KINDS) - {Asked.ISSUER}) and not asked & ITEM_KINDS and not question.entities.items:
+            return self.closing_location
+        # Only the document has a term of validity: "机器人补贴管到哪一年" asks when the policy ends.
+        if asked & {Asked.VALIDITY, Asked.REPEAL} and not asked & ITEM_KINDS:
             return self.closing_location
         # A level named ("And a digital workshop?") points at its item's ladder, unless the question
         # counts things ("到2025年创建多少家省级平台" is about the goals).

@@ -87,6 +87,8 @@ class CalculatorDialogue:
         rule = self.rules[rule_id(item)]
         frame = state.frames.setdefault(item, ItemFrame())
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
+        if len(question.entities.items) >= 2 and (rule.previous_tier_input or "") not in stated:
+            stated.pop(rule.tier_input or "", None)  # each item's level is the one its own words carry
         if rule.tier_input and rule.tier_input not in stated and (rule.previous_tier_input or "") not in stated:
             # A bare level in a follow-up ("那升到省级呢", "以前拿过省级的") on this item's ladder.
             for level in question.entities.levels:
@@ -120,6 +122,8 @@ class CalculatorDialogue:
                 frame.apply(rule, name, Operation.SET, Term(value=value, turn=state.turns))
             else:
                 frame.values[name] = value
+        if question.count_said and not figures:
+            frame.recount(*question.count_said, turn=state.turns)
         tier_known = frame.values.get(rule.previous_tier_input or "") not in {None, NO_PREVIOUS_LEVEL}
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
@@ -215,10 +219,11 @@ class CalculatorDialogue:
             figures = [f for f in segment.figures if f in question.input_figures]
             if current and figures:
                 per_item.setdefault(current, []).append(figures)
-            elif segment.items and (self._level_named(segment.items[0], question)
-                                    or self.rules[segment.items[0]].calculation == "fixed"):
+            else:
                 # "评上了数字化车间", "买了一次上云产品": a level or a fixed amount needs no figure
-                per_item.setdefault(segment.items[0], [])
+                for item in segment.items:
+                    if self._level_named(item, question) or self.rules[item].calculation == "fixed":
+                        per_item.setdefault(item, [])
         compared = question.text in self.vocabulary.compare and len(question.entities.items) >= 2
         if compared and len(per_item) <= 1 and question.input_figures:
             # "300万的项目，按机器换人还是物联网划算": the same figures under each item named.

@@ -77,6 +77,21 @@ class ItemFrame(BaseModel):
             if earlier:  # every part given now: they make the total, an older total goes
                 self.money.pop(base)
 
+    def recount(self, count: int, operation: Operation, turn: int) -> bool:
+        """A new count for the units last priced ("不对，是5台" → 5 × the unit price; "再多买2套" → 2 more
+        at that price). False when no figure of this frame was given as a count."""
+        counted = [(name, index) for name, terms in self.money.items() for index, term in enumerate(terms) if term.count]
+        if not counted:
+            return False
+        name, index = max(counted, key=lambda found: self.money[found[0]][found[1]].turn)
+        last = self.money[name][index]
+        unit = last.value / (last.count or 1)
+        if operation is Operation.ADD:
+            self.money[name].append(Term(value=unit * count, turn=turn, count=count))
+        else:
+            self.money[name][index] = Term(value=unit * count, turn=turn, count=count)
+        return True
+
     def keep_parts(self, rule: Rule) -> None:
         """Every part given beside a larger whole ("总预算500万，其中设备320万、软件80万，剩下是装修"):
         the policy's base is the parts alone (实际投资额（设备、软件投入）), so the whole is set

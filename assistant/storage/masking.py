@@ -52,8 +52,8 @@ _SEPARATOR = f"(?:{_SEPARATOR_CHAR}{{1,3}})"
 _GAP = f"{_SEPARATOR}?"
 # Units and signs that make a number an amount, a share or a date part, never a phone or an ID.
 _UNIT_AFTER = rf"(?!{_GAP}(?:[元万亿千百%年月日号]|{_chars('%')}))"
-# Not the tail of a longer number, nor the decimals of an amount.
-_NOT_AFTER_DIGIT = rf"(?<!{_PHONE_DIGIT})(?<![¥￥$.．])"
+# Not the tail of a longer number, nor the decimals or a thousands group of an amount ("¥3,000").
+_NOT_AFTER_DIGIT = rf"(?<!{_PHONE_DIGIT})(?<![¥￥$.．])(?<!{_DIGIT},)"
 _NOT_BEFORE_DIGIT = rf"(?!{_PHONE_DIGIT})(?![.．]{_DIGIT})"
 
 # +86, 0086, 86, (+86), ＋８６, then optional separators. A bracket counts only as a pair around

@@ -84,6 +84,30 @@ def levels_named(rule: Rule, folded: str, vocabulary: Vocabulary) -> list[LevelM
             for position, value in named]
 
 
+def owned_levels(levels: list[LevelMention], folded: str, rulebook: RuleBook, items: list[str]) -> list[LevelMention]:
+    """With several items named, a level word is the level of the item it qualifies — the one named
+    next after it in its clause ("国家级智能制造试点示范和省级上云标杆"), else the one before it ("上云标杆
+    是省级的") — and not of the others whose ladder has a level of the same name."""
+    if len(items) < 2:
+        return levels
+    rules = {rule.id: rule for rule in rulebook.rules}
+    spans = [(start, item) for item in items for word in (*rules[item].keywords.zh, *rules[item].keywords.en)
+             for start in _all_starts(folded, word.lower())]
+
+    def owner(position: int) -> str | None:
+        clause_start = position - len(CLAUSE_BREAK.split(folded[:position])[-1])
+        clause_end = position + len(CLAUSE_BREAK.split(folded[position:])[0])
+        after = sorted((start, item) for start, item in spans if position <= start < clause_end)
+        before = sorted((start, item) for start, item in spans if clause_start <= start < position)
+        return after[0][1] if after else before[-1][1] if before else None
+
+    return [level for level in levels if owner(level.position) in (level.item, None)]
+
+
+def _all_starts(text: str, word: str) -> list[int]:
+    return [match.start() for match in re.finditer(re.escape(word), text)] if word else []
+
+
 def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: Cues | None = None,
                negations: Cues | None = None) -> list[str]:
     """Items named, best first: the head of the phrase before an item named in a qualifier
@@ -98,6 +122,7 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
              if not all(any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]
                             for other, others in spans.items() if other != item for o in others)
                         for s in own)]
+    named = _without_shared(named, spans, rules, plain)
     if negations is not None:
         # "with no industrial robots", "没有机器人": an item named only as absent is not the item.
         named = [item for item in named if not all(_negated(plain, start, negations) for start, _ in spans[item])]
@@ -158,6 +183,23 @@ def answer_value(spec: Input, question: Question) -> Any:
         except ValueError:
             continue
     return None
+
+
+def _without_shared(named: list[str], spans: dict[str, list[tuple[int, int]]], rules: dict[str, Rule],
+                    text: str) -> list[str]:
+    """An item named only by words the policy also uses in another named item's own sentence
+    ("按进档差额" is said of both the Future-Factory ladder and the platform's) is not named when
+    that other item is named by words of its own ("工业互联网平台…按进档差额算")."""
+    quotes = {item: fold(rules[item].quote) for item in named}
+
+    def words(item: str) -> set[str]:
+        return {text[start:stop] for start, stop in spans[item]}
+
+    def shared_with(item: str, other: str) -> bool:
+        return all(word in quotes[other] for word in words(item)) \
+            and any(word not in quotes[item] for word in words(other))
+
+    return [item for item in named if not any(shared_with(item, other) for other in named if other != item)]
 
 
 def _negated(text: str, start: int, negations: Cues) -> bool:

@@ -38,6 +38,9 @@ class FigureReader:
         units = "|".join(sorted(map(re.escape, vocabulary.unit_words), key=len, reverse=True))
         # "六台", "8 robots": a count of units; "每台" has no number and is a price's marker instead.
         # English may put a word or two between ("3 industrial robots").
+        letters = "".join(vocabulary.unit_letters) + "".join(vocabulary.unit_letters).upper()
+        # "800w", "1.5W", "50k": a letter right after the digits, not the start of a word ("5G", "3kg").
+        self._unit_letter = re.compile(rf"(?<=[0-9])[{re.escape(letters)}](?![a-zA-Z])") if letters else None
         self._count = re.compile(
             rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:[a-z-]+\s+){{0,2}}(?:{units})(?![a-z]|{_NOT_UNITS})")
 
@@ -51,6 +54,8 @@ class FigureReader:
         # The input every project item sums its parts into (investment_yuan), if they share one.
         wholes = {rule.base.input for rule in self.rulebook.rules if rule.base and rule.base.parts}
         whole = wholes.pop() if len(wholes) == 1 else None
+        if self._unit_letter is not None:  # one character for one: spans stay where they were
+            message = self._unit_letter.sub(lambda m: self.vocabulary.unit_letters[m.group(0).lower()], message)
         found_all = find_figures(message, self.tokenizer.words)
         figures = []
         parts_after = self._parts_after(message, found_all)
@@ -89,6 +94,12 @@ class FigureReader:
                 said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
                 total = said_total and part is None
             operation = self._operation(f"{lead} {trail}", fold(message))
+            taken_in = vocabulary.including.search(lead)
+            if taken_in and vocabulary.total.search(lead[taken_in.end():]):
+                # "加上软件一共是410万": the figure after the total word is the whole, with the part
+                # named as taken in already in it, so it replaces the whole said before.
+                part, total = None, True
+                operation = Operation.CORRECT if operation is Operation.ADD else operation
             share = part is None and vocabulary.subset.search(lead) is not None
             if share and operation is Operation.SET:
                 # "总收入3000万，其中1800万是服务富阳企业的": part of the figure before, said to be the
@@ -99,6 +110,15 @@ class FigureReader:
                 update |= self._times_count(message, found, found_all)
             figures.append(found.model_copy(update=update))
         return figures
+
+    def count_said(self, message: str) -> tuple[int, Operation] | None:
+        """A count of units said with no money ("不对，是5台", "要是再多买2套呢"): the count and what it
+        does to the units counted before (corrects them, adds to them)."""
+        text = fold(message)
+        counts = [(m, count) for m in self._count.finditer(text) if (count := self._count_value(m.group(1)))]
+        if len(counts) != 1:
+            return None
+        return counts[0][1], self._operation(text, text)
 
     def _subset_operation(self, clause: str) -> Operation | None:
         if self.vocabulary.from_elsewhere.search(clause) or any(p in clause for p in self.vocabulary.elsewhere):

@@ -76,6 +76,9 @@ class FollowUps:
         if text in vocabulary.self_reference:
             return False  # "这个政策…" is about the document, not the topic
         opener = vocabulary.follow_up_openers.search(text)
+        if opener and opener.start() == 0 and vocabulary.follow_up_adding.search(text[:opener.end() + 2]) \
+                and self._own_terms(text):
+            opener = None  # "另外首席信息官有什么要求": a question of its own, added
         bare = WORD_CHARS.findall(text)
         return (any(f.role is not FigureRole.SUBSIDY for f in figures)
                 or bool(opener and opener.start() == 0)
@@ -83,6 +86,18 @@ class FollowUps:
                 or text in vocabulary.follow_up_pointers
                 # A short message that names nothing of its own ("每年都能拿吗", "cap?") is about the topic.
                 or (len(bare) <= FOLLOW_UP_MAX_CHARS and text not in vocabulary.courtesy))
+
+    def elliptical(self, text: str) -> bool:
+        """"数字化车间呢", "And a smart factory?": a short message that opens or closes like a
+        follow-up, so it asks the last question again of what it names."""
+        vocabulary = self.vocabulary
+        opener = vocabulary.follow_up_openers.search(text)
+        return len(WORD_CHARS.findall(text)) <= FOLLOW_UP_MAX_CHARS and (
+            bool(opener and opener.start() == 0) or vocabulary.follow_up_closers.ends(text.rstrip("?？.。!！ ")))
+
+    def _own_terms(self, text: str) -> bool:
+        """The text names a term of the policy more specific than its general words."""
+        return any(term in text and term not in self.vocabulary.generic_terms for term in self.tokenizer.domain_terms)
 
     def _asks_of_topic(self, text: str, asked: list[Asked]) -> bool:
         """"我们一年里买了三次，能补几次": a question about a figure or a condition of the policy that

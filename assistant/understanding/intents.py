@@ -49,6 +49,7 @@ class IntentReader:
                 or (self.rules[question.item].calculation == "fixed" and Asked.AMOUNT in question.asked
                     and (question.own_case or text in self.vocabulary.total_asked))
                 or self._names_a_tier_change(question, state) or self._asks_own_amount(question)
+                or self._sums_levels_named(question) or self._changes_a_count(question, state)
                 or self._changes_a_calculation(question, state)
                 or (question.follow_up and self._has_figures(question.item, state)
                     and (Asked.AMOUNT in question.asked
@@ -92,6 +93,21 @@ class IntentReader:
         amount asked about it is its own amount ("那这个能补多少？")."""
         frame = state.frames.get(item)
         return bool(frame and (frame.money or frame.values))
+
+    @staticmethod
+    def _changes_a_count(question: Question, state: ConversationState) -> bool:
+        """"不对，是5台" after "4台，每台45万": a new count for units priced before."""
+        frame = state.frames.get(question.item or "")
+        return question.count_said is not None and frame is not None and any(
+            term.count for terms in frame.money.values() for term in terms)
+
+    def _sums_levels_named(self, question: Question) -> bool:
+        """"上云标杆是市级的，智能制造试点示范是国家级的，两个加起来多少": several items, each with its
+        level or a fixed amount, and their sum asked — an amount of the enterprise's own."""
+        items = question.entities.items
+        leveled = {level.item for level in question.entities.levels}
+        return (len(items) >= 2 and Asked.AMOUNT in question.asked and question.text in self.vocabulary.total_asked
+                and all(item in leveled or self.rules[item].calculation == "fixed" for item in items))
 
     def _asks_own_amount(self, question: Question) -> bool:
         """"我们买了一批工业机器人，能补多少钱？": the enterprise's own case, its amount asked, no

@@ -70,6 +70,7 @@ class PolicyMap:
         nouns = {*vocabulary.money_nouns["general"], *vocabulary.money_nouns["specific"]}
         self.money_nouns = sorted(nouns, key=len, reverse=True)
         self.specific_money = frozenset(vocabulary.money_nouns["specific"])
+        self.references = tuple(vocabulary.money_nouns["references"])
         self.question_words = vocabulary.question_words
         self.asked = vocabulary.asked
         self.other_government = vocabulary.other_government
@@ -170,7 +171,8 @@ class PolicyMap:
                 if ending in self.specific_money and ending not in self.text:
                     unstated.append(ending)  # "贴息", "利率": a money word the policy never uses
                 continue
-            if len(subject) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(subject) or self._is_facet(subject):
+            if len(subject) < SUBJECT_MIN_CHARS or not _CJK.fullmatch(subject) or self._is_facet(subject) \
+                    or subject.startswith(self.references):
                 continue
             whole = subject + ending
             if not self.states(subject, whole):

@@ -162,6 +162,12 @@ class Question(BaseModel):
     outside_asked: bool = False
     # Search texts of the questions asked one after another in the message, when there are several.
     parts: list[str] = Field(default_factory=list)
+    # A count of units said with no money ("不对，是5台"), with what it does to the count before.
+    count_said: tuple[int, Operation] | None = None
+    # What is asked was carried from the turn before ("数字化车间呢？" after "…培育多少家？").
+    carried: bool = False
+    # The same questions as the caller put them (folded), each to be read on its own.
+    questions: list[str] = Field(default_factory=list)
 
     @property
     def input_figures(self) -> list[Figure]:

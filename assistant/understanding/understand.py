@@ -86,6 +86,11 @@ class Understanding:
             # "Under the latest policy document, what is…": which document is meant may be said
             # before the clause that asks.
             asked = [*(kind for kind in asked if kind is not Asked.OTHER), Asked.OTHER_POLICY]
+        # "聚能工厂到2025年要培育多少家？" then "数字化车间呢？": the question asked before, of what is named now.
+        carried = asked == [Asked.OTHER] and bool(set(state.topic.asked) - {Asked.OTHER.value}) \
+            and self.follow_ups.elliptical(text)
+        if carried:
+            asked = [Asked(kind) for kind in state.topic.asked]
         follow_up = not items and bool(state.topic.item or state.topic.clause) and self.follow_ups.continues(
             text, figures, asked, state.topic.item)
         facts = entities.stated_facts(text, self.vocabulary)
@@ -94,7 +99,9 @@ class Understanding:
         labelled = None if items or (facts and state.topic.item) else self._item_by_label(figures)
         item = items[0] if items else (labelled or (state.topic.item if follow_up else None))
         item = self._item_for_parts(item, items, figures)
-        levels = [level for rule in self.rulebook.rules for level in entities.levels_named(rule, text, self.vocabulary)]
+        levels = entities.owned_levels([level for rule in self.rulebook.rules
+                                        for level in entities.levels_named(rule, text, self.vocabulary)],
+                                       text, self.rulebook, items)
         if item and (follow_up or (item in items and not any(level.item == item for level in levels))):
             # A bare level word for the item asked about ("省级上云标杆", "那省级的呢"): its ladder's level.
             levels += self.follow_ups.topic_levels(item, text)
@@ -127,7 +134,8 @@ class Understanding:
             corrections=repaired.corrections, figures=figures,
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
-            follow_up=follow_up, item=item, parts=self._parts(text),
+            follow_up=follow_up, item=item, parts=self._parts(text), questions=self._questions(text), carried=carried,
+            count_said=None if figures else self.figure_reader.count_said(message),
             unstated_money=(self.policy_map.unstated_money(text) + self.policy_map.unstated_money_en(text))
             if self.policy_map else [],
             unpaid_levels={**self.policy_map.unpaid_named(text), **self.policy_map.unpaid_ladder_levels(text, items)}
@@ -188,8 +196,12 @@ class Understanding:
 
     def _parts(self, text: str) -> list[str]:
         """The search texts of the questions a message asks one after another ("…多少个？…几家？")."""
+        return [self._search_text(piece) for piece in self._questions(text)]
+
+    @staticmethod
+    def _questions(text: str) -> list[str]:
         pieces = [piece for piece in QUESTION_BREAK.split(text) if WORD_CHARS.search(piece)]
-        return [self._search_text(piece) for piece in pieces] if len(pieces) >= 2 else []
+        return pieces if len(pieces) >= 2 else []
 
     def _amounts_in_view(self, state: ConversationState) -> list[Decimal]:
         """The amounts the last calculation gave and its items' own figures (caps, levels, fixed

@@ -102,6 +102,7 @@ class Vocabulary:
         self.follow_up_pointers = Cues(cues["follow_up"]["pointers"])
         self.follow_up_closers = Cues(cues["follow_up"]["closers"])
         self.courtesy = Cues(cues["follow_up"]["courtesy"])
+        self.follow_up_adding = Cues(cues["follow_up"]["adding"])
         self.self_reference = Cues(cues["self_reference"])
         self.evidence = {kind: Cues(words) for kind, words in cues["evidence"].items()}
         self.generic_terms = frozenset(cues["generic_terms"])
@@ -135,6 +136,7 @@ class Vocabulary:
         self.absent_parts = {name: Cues(words) for name, words in labels["absent_parts"].items()}
         self.both_parts = Cues(labels["both_parts"])
         self.total = Cues(labels["total"])
+        self.including = Cues(labels["including"])
         self.other_government = Cues(labels["other_government"])
         self.earlier_level = Cues(labels["earlier_level"])
         self.held_before = Cues(labels["held_before"])
@@ -144,6 +146,7 @@ class Vocabulary:
         self.subset = Cues(labels["subset"])
         self.from_elsewhere = Cues(labels["from_elsewhere"])
         self.unit_words = tuple(labels["unit_words"])
+        self.unit_letters = {letter.lower(): unit for letter, unit in labels["unit_letters"].items()}
         self.had_before = Cues(facts["had_before"])
         self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
