@@ -71,6 +71,26 @@ def test_a_letter_typed_for_the_unit_is_that_unit(assistant, typed, yuan):
     assert [c.amount_yuan for c in reply.calculations] == [robot_amount(yuan)]
 
 
+def test_costs_the_base_leaves_out_are_shown_and_not_computed(assistant):
+    reply = assistant.reply(None, "工厂物联网项目：设备70万、软件10万，另外车间装修花了40万，能补多少", TODAY)
+    assert [c.amount_yuan for c in reply.calculations] == [
+        float(compute("factory_iot", {"investment_yuan": Decimal(800_000)}).amount_yuan)]
+    assert "40万元" in reply.answer and "不计入" in reply.answer
+
+
+def test_a_total_said_again_after_its_parts_is_not_counted_twice(assistant):
+    reply = assistant.reply(None, "机器换人：设备买了150万，软件90万，合计240万，补多少", TODAY)
+    assert [c.amount_yuan for c in reply.calculations] == [
+        float(compute("machine_replacement", {"investment_yuan": Decimal(2_400_000)}).amount_yuan)]
+
+
+def test_the_level_held_and_the_difference_on_moving_up_are_summed_when_asked(assistant):
+    reply = assistant.reply(None, "去年拿了市级上云标杆，今年升到省级还能再拿多少？两笔一共多少？", TODAY)
+    city, provincial = level_amount("cloud_benchmark", "city"), level_amount("cloud_benchmark", "provincial")
+    assert [c.amount_yuan for c in reply.calculations] == [city, provincial - city]
+    assert reply.total_yuan == provincial
+
+
 # ── which item, which level ──────────────────────────────────────────────────────────────
 
 def test_a_word_shared_by_two_items_does_not_name_the_one_not_meant(assistant):

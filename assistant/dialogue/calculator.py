@@ -60,6 +60,8 @@ class CalculatorDialogue:
         if each is not None:
             return each
         outcome = self._start(question, state, question.item, facts)
+        if isinstance(outcome, Calculated) and question.text in self.vocabulary.total_asked:
+            outcome = self._with_level_held(outcome, state)
         if question.unread_figure and isinstance(outcome, NeedsInput):
             # A figure was typed but could not be read ("abc万", "300万-500万"): say so, then ask.
             english = question.script is Script.ENGLISH
@@ -67,6 +69,16 @@ class CalculatorDialogue:
                        else f"没能把“{question.unread_figure}”读成一个确定的金额。")
             outcome = NeedsInput(outcome.items, outcome.follow_up, preface=preface)
         return outcome
+
+    def _with_level_held(self, outcome: Calculated, state: ConversationState) -> Calculated:
+        """"市级…晋级省级还能再拿多少？两次加起来一共多少？": the difference paid on moving up, with the
+        amount of the level held before, and their sum."""
+        rule = self.rules[outcome.items[0]]
+        held = state.frames[rule.id].values.get(rule.previous_tier_input or "")
+        if len(outcome.calculations) != 1 or held in {None, NO_PREVIOUS_LEVEL} or not rule.tier_input:
+            return outcome
+        earlier = compute(rule.id, {rule.tier_input: held})
+        return Calculated((rule.id, rule.id), (earlier, outcome.calculations[0]), total=True)
 
     def note(self, question: Question, state: ConversationState) -> None:
         """What the enterprise says of itself in a question ("我们去年评上了市级数字化车间") enters the
@@ -126,6 +138,9 @@ class CalculatorDialogue:
             frame.recount(*question.count_said, turn=state.turns)
         tier_known = frame.values.get(rule.previous_tier_input or "") not in {None, NO_PREVIOUS_LEVEL}
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
+        if rule.base and rule.base.parts:  # "厂房装修150万": shown beside the base, never in it
+            frame.set_aside += [f.value_yuan for f in figures if f.outside_base]
+            figures = [f for f in figures if not f.outside_base]
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
         said: set[str] = set()
         said_values: set[tuple[str, Decimal]] = set()

@@ -80,7 +80,8 @@ class ItemFrame(BaseModel):
     def recount(self, count: int, operation: Operation, turn: int) -> bool:
         """A new count for the units last priced ("不对，是5台" → 5 × the unit price; "再多买2套" → 2 more
         at that price). False when no figure of this frame was given as a count."""
-        counted = [(name, index) for name, terms in self.money.items() for index, term in enumerate(terms) if term.count]
+        counted = [(name, index) for name, terms in self.money.items()
+                   for index, term in enumerate(terms) if term.count]
         if not counted:
             return False
         name, index = max(counted, key=lambda found: self.money[found[0]][found[1]].turn)

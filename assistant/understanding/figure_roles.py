@@ -57,7 +57,7 @@ class FigureReader:
         if self._unit_letter is not None:  # one character for one: spans stay where they were
             message = self._unit_letter.sub(lambda m: self.vocabulary.unit_letters[m.group(0).lower()], message)
         found_all = find_figures(message, self.tokenizer.words)
-        figures = []
+        figures: list[Figure] = []
         parts_after = self._parts_after(message, found_all)
         for index, found in enumerate(found_all):
             label = fold(found.label)
@@ -105,7 +105,12 @@ class FigureReader:
                 # "总收入3000万，其中1800万是服务富阳企业的": part of the figure before, said to be the
                 # district's (it replaces the whole) or from elsewhere (it comes off the whole).
                 operation = self._subset_operation(f"{lead} {trail}") or operation
-            update = {"role": role, "part": part, "total": total, "operation": operation, "share": share}
+            outside = part is None and not total and not share and role is FigureRole.INPUT \
+                and vocabulary.outside_base.search(lead) is not None
+            inputs_before = [f.value_yuan for f in figures if f.role is FigureRole.INPUT and not f.restates]
+            restates = total and len(inputs_before) >= 2 and sum(inputs_before) == found.value_yuan
+            update = {"role": role, "part": part, "total": total, "operation": operation, "share": share,
+                      "outside_base": outside, "restates": restates}
             if role is FigureRole.INPUT and self._per_unit(lead, trail):
                 update |= self._times_count(message, found, found_all)
             figures.append(found.model_copy(update=update))

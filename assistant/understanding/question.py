@@ -84,6 +84,10 @@ class Figure(BaseModel):
     count: int | None = None
     # Said as part of a figure given before ("其中厂房改造30万").
     share: bool = False
+    # Spent on what a project's base leaves out ("厂房装修又花了150万"): shown, never computed with.
+    outside_base: bool = False
+    # A total of the figures just before it, said again ("设备120万、软件80万，合计200万").
+    restates: bool = False
 
 
 class LevelMention(BaseModel):
@@ -173,6 +177,6 @@ class Question(BaseModel):
     def input_figures(self) -> list[Figure]:
         """Figures that can be calculator inputs: not a figure of the subsidy, not a bare
         number among others."""
-        usable = [f for f in self.figures if f.role is not FigureRole.SUBSIDY]
+        usable = [f for f in self.figures if f.role is not FigureRole.SUBSIDY and not f.restates]
         # A bare 0 for a part ("软件是0") needs no unit: zero yuan is zero of anything.
         return [f for f in usable if not f.unit_missing or len(self.figures) == 1 or (f.part and f.value_yuan == 0)]

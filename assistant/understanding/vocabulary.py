@@ -137,6 +137,7 @@ class Vocabulary:
         self.both_parts = Cues(labels["both_parts"])
         self.total = Cues(labels["total"])
         self.including = Cues(labels["including"])
+        self.outside_base = Cues(labels["outside_base"])
         self.other_government = Cues(labels["other_government"])
         self.earlier_level = Cues(labels["earlier_level"])
         self.held_before = Cues(labels["held_before"])
