@@ -6,6 +6,7 @@ policy does not answer are said plainly instead (`unstated`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +34,7 @@ _UNSTATED_ZH = {
     Asked.PROCEDURE: "政策原文没有规定具体的申报流程",
     Asked.TAX: "政策原文没有规定补助资金的税务处理",
     Asked.PAYMENT: "政策原文没有规定补助资金何时、以何种方式拨付到企业",
+    Asked.DATE: "政策原文没有规定这一事项的具体时间安排（如评审、认定或申报的月份）",
 }
 _UNSTATED_EN = {
     Asked.MATERIALS: "The policy does not state which materials an application needs",
@@ -41,7 +43,10 @@ _UNSTATED_EN = {
     Asked.PROCEDURE: "The policy does not state how to apply",
     Asked.TAX: "The policy does not state how the subsidy is taxed",
     Asked.PAYMENT: "The policy does not state when or how the money is paid out to the enterprise",
+    Asked.DATE: "The policy sets no timetable for this (when reviews, recognitions or applications take place)",
 }
+# A date a clause states: a year or a month ("2025年", "12月31日").
+_DATE_FIGURE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月")
 
 
 @dataclass
@@ -84,6 +89,12 @@ class DirectAnswers:
             if kind in asked and (clause is None or clause.search_text not in self.vocabulary.evidence[kind.value]):
                 direct.unstated.append(((_UNSTATED_EN if english else _UNSTATED_ZH)[kind])
                                        + ("; " if english else "，") + self.who_to_ask(meta, english))
+        if Asked.DATE in asked and items and not asked & (ITEM_KINDS | {*DOCUMENT_KINDS} - {Asked.DATE}) \
+                and clause is not None and not _DATE_FIGURE.search(clause.text):
+            # "数字化车间评审一般几月份开始": when something about an item happens, which its clause does not say.
+            direct.unstated.append((_UNSTATED_EN if english else _UNSTATED_ZH)[Asked.DATE]
+                                   + ("; " if english else "，") + self.who_to_ask(meta, english))
+            return direct
         if clause is None:
             return direct
         document_kinds = [k for k in DOCUMENT_KINDS if k in asked]

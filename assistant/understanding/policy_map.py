@@ -71,6 +71,7 @@ class PolicyMap:
         self.money_nouns = sorted(nouns, key=len, reverse=True)
         self.specific_money = frozenset(vocabulary.money_nouns["specific"])
         self.references = tuple(vocabulary.money_nouns["references"])
+        self.links = frozenset(vocabulary.money_nouns["links"])
         self.question_words = vocabulary.question_words
         self.asked = vocabulary.asked
         self.other_government = vocabulary.other_government
@@ -94,6 +95,10 @@ class PolicyMap:
         general_en = sorted(vocabulary.money_nouns["general_en"], key=len, reverse=True)
         self._english_money = re.compile(
             rf"(?<![a-z-])([a-z][a-z-]+)\s+(?:{'|'.join(map(re.escape, general_en))})\b")
+        # "subsidy for employee training": the subject after the money word.
+        self._english_money_for = re.compile(
+            rf"\b(?:{'|'.join(map(re.escape, general_en))})\s+(?:for|on|towards?)\s+"
+            rf"(?:(?:the|our|an?|any|some|its|their|my)\s+)?([a-z][a-z-]+)(?:\s+([a-z][a-z-]+))?")
         self._english_specific = [(word, re.compile(rf"\b{re.escape(word)}\b"))
                                   for word in vocabulary.money_nouns["specific_en"]]
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
@@ -165,6 +170,8 @@ class PolicyMap:
                 subject = word[:-len(ending)]
             elif index and words[index - 1][1] in NOUN_FLAGS:
                 subject = words[index - 1][0]  # the noun right before it: "培训 补贴", "专家 费"
+            elif index >= 2 and words[index - 1][0] in self.links and words[index - 2][1] in NOUN_FLAGS:
+                subject = words[index - 2][0]  # "培训 有 补贴吗": the noun before the linking verb
             else:
                 subject = ""
             if not subject:
@@ -193,7 +200,16 @@ class PolicyMap:
             terms = [zh for zh, en in self.english_terms if re.search(rf"\b{re.escape(subject)}\b", en)]
             if not any(self.states(zh, zh) for zh in terms):
                 unstated.append(match.group(0))
+        for match in self._english_money_for.finditer(folded):
+            words = [word for word in match.groups() if word and word not in ENGLISH_NOT_SUBJECTS]
+            if words and not any(self._known_english(word) for word in words):
+                unstated.append(match.group(0))
         return list(dict.fromkeys(unstated))
+
+    def _known_english(self, word: str) -> bool:
+        """An English word the rules or the glossary use, so a subject it names is the policy's."""
+        pattern = re.compile(rf"\b{re.escape(word.rstrip('s'))}")
+        return bool(pattern.search(self.rules_english)) or any(pattern.search(en) for _, en in self.english_terms)
 
     def unmentioned(self, folded: str, skip: Cues) -> list[str]:
         """Words of a question the policy never uses and that do not stand for one of its terms
