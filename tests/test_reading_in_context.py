@@ -78,6 +78,13 @@ def test_costs_the_base_leaves_out_are_shown_and_not_computed(assistant):
     assert "40万元" in reply.answer and "不计入" in reply.answer
 
 
+def test_a_third_cost_beside_both_parts_is_shown_and_not_computed(assistant):
+    reply = assistant.reply(None, "机器换人：设备230万，软件40万，还有培训费8万，能补多少", TODAY)
+    assert [c.amount_yuan for c in reply.calculations] == [
+        float(compute("machine_replacement", {"investment_yuan": Decimal(2_700_000)}).amount_yuan)]
+    assert "8万元" in reply.answer and "不计入" in reply.answer
+
+
 def test_a_total_said_again_after_its_parts_is_not_counted_twice(assistant):
     reply = assistant.reply(None, "机器换人：设备买了150万，软件90万，合计240万，补多少", TODAY)
     assert [c.amount_yuan for c in reply.calculations] == [

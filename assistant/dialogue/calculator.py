@@ -10,8 +10,8 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
-from assistant.dialogue import slots, which_item
-from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text, rule_id
+from assistant.dialogue import levels, slots, which_item
+from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text, rule_id, with_level_held
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
 from assistant.understanding.entities import answer_value
@@ -61,7 +61,7 @@ class CalculatorDialogue:
             return each
         outcome = self._start(question, state, question.item, facts)
         if isinstance(outcome, Calculated) and question.text in self.vocabulary.total_asked:
-            outcome = self._with_level_held(outcome, state)
+            outcome = with_level_held(outcome, self.rules[outcome.items[0]], state.frames[outcome.items[0]])
         if question.unread_figure and isinstance(outcome, NeedsInput):
             # A figure was typed but could not be read ("abc万", "300万-500万"): say so, then ask.
             english = question.script is Script.ENGLISH
@@ -69,16 +69,6 @@ class CalculatorDialogue:
                        else f"没能把“{question.unread_figure}”读成一个确定的金额。")
             outcome = NeedsInput(outcome.items, outcome.follow_up, preface=preface)
         return outcome
-
-    def _with_level_held(self, outcome: Calculated, state: ConversationState) -> Calculated:
-        """"市级…晋级省级还能再拿多少？两次加起来一共多少？": the difference paid on moving up, with the
-        amount of the level held before, and their sum."""
-        rule = self.rules[outcome.items[0]]
-        held = state.frames[rule.id].values.get(rule.previous_tier_input or "")
-        if len(outcome.calculations) != 1 or held in {None, NO_PREVIOUS_LEVEL} or not rule.tier_input:
-            return outcome
-        earlier = compute(rule.id, {rule.tier_input: held})
-        return Calculated((rule.id, rule.id), (earlier, outcome.calculations[0]), total=True)
 
     def note(self, question: Question, state: ConversationState) -> None:
         """What the enterprise says of itself in a question ("我们去年评上了市级数字化车间") enters the
@@ -99,34 +89,7 @@ class CalculatorDialogue:
         rule = self.rules[rule_id(item)]
         frame = state.frames.setdefault(item, ItemFrame())
         stated = slots.read_inputs(rule, question.text, [], facts, self.vocabulary, segments=question.segments)
-        if len(question.entities.items) >= 2 and (rule.previous_tier_input or "") not in stated:
-            stated.pop(rule.tier_input or "", None)  # each item's level is the one its own words carry
-        if rule.tier_input and rule.tier_input not in stated and (rule.previous_tier_input or "") not in stated:
-            # A bare level in a follow-up ("那升到省级呢", "以前拿过省级的") on this item's ladder.
-            for level in question.entities.levels:
-                if level.item == rule.id:
-                    held_before = level.earlier and rule.previous_tier_input
-                    stated[rule.previous_tier_input if held_before and rule.previous_tier_input
-                           else rule.tier_input] = level.value
-        held = frame.values.get(rule.tier_input or "")
-        asked_level = state.topic.level if state.topic.item == rule.id else None
-        previous = stated.get(rule.previous_tier_input or "")
-        if rule.tier_input and rule.tier_input not in stated and held is None and asked_level and previous:
-            if rule.tier_rank(asked_level) > rule.tier_rank(previous):
-                # "省级上云标杆奖励多少" … "我们之前拿过市级的，晋级后还能拿多少": the level asked
-                # about is the one reached.
-                stated[rule.tier_input] = asked_level
-        elif held is None and question.text in self.vocabulary.tier_change:
-            held = asked_level  # "后来又升成智能工厂" after a question about 数字化车间
-        now = stated.get(rule.tier_input or "")
-        if (rule.previous_tier_input and held and now and rule.previous_tier_input not in stated
-                and rule.tier_rank(now) > rule.tier_rank(held)):
-            # A higher level than the one this conversation knew: that one is the level paid before
-            # ("去年评上市级上云标杆…" … "今年升到省级了"), and money said to be received for it
-            # belonged to that recognition, which the difference already counts.
-            stated[rule.previous_tier_input] = held
-            if rule.deduction_input:
-                frame.money.pop(rule.deduction_input, None)
+        levels.settle(rule, stated, question, frame, state.topic, question.text in self.vocabulary.tier_change)
         for name, value in stated.items():
             if value is None:
                 continue
@@ -138,9 +101,9 @@ class CalculatorDialogue:
             frame.recount(*question.count_said, turn=state.turns)
         tier_known = frame.values.get(rule.previous_tier_input or "") not in {None, NO_PREVIOUS_LEVEL}
         payer = slots.government_payer(question.text, question.segments, self.vocabulary)
-        if rule.base and rule.base.parts:  # "厂房装修150万": shown beside the base, never in it
-            frame.set_aside += [f.value_yuan for f in figures if f.outside_base]
-            figures = [f for f in figures if not f.outside_base]
+        left_out = slots.costs_left_out(rule, figures)
+        frame.left_out += [f.value_yuan for f in left_out]
+        figures = [f for f in figures if f not in left_out]
         assigned = slots.money_assignments(rule, figures, tier_known, payer, fill)
         said: set[str] = set()
         said_values: set[tuple[str, Decimal]] = set()

@@ -10,9 +10,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.outcomes import Calculated
 from assistant.understanding.question import Operation
 from assistant.understanding.text import Script
-from calculators import Rule, format_yuan
+from calculators import Rule, compute, format_yuan
+from calculators.models import NO_PREVIOUS_LEVEL
 
 
 class Term(BaseModel):
@@ -42,6 +44,8 @@ class ItemFrame(BaseModel):
     # Figures set aside because the policy's base counts only the parts (a budget that includes
     # the building, "其中设备320万、软件80万"): shown in the formula, not computed with.
     set_aside: list[Decimal] = Field(default_factory=list)
+    # Costs said beside the parts that are neither ("厂房装修40万", "调试费5万"): shown, not computed with.
+    left_out: list[Decimal] = Field(default_factory=list)
 
     def total(self, name: str) -> Decimal:
         return sum((term.value for term in self.money.get(name, [])), Decimal(0))
@@ -133,6 +137,10 @@ class ItemFrame(BaseModel):
             parts = "、".join(rule.input(part).label.zh for part in rule.base.parts or [])
             aside = "、".join(format_yuan(value) for value in self.set_aside)
             lines.append(f"{aside}含{parts}以外的费用，不计入；按{parts}之和计算")
+        if self.left_out and rule.base:
+            parts = "、".join(rule.input(part).label.zh for part in rule.base.parts or [])
+            left = "、".join(format_yuan(value) for value in self.left_out)
+            lines.append(f"另有{left}不属于{parts}，不计入")
         return lines
 
 
@@ -176,3 +184,13 @@ def held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, scr
     if english:
         return f"Noted for this item's calculations — {'; '.join(noted)}."
     return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"
+
+
+def with_level_held(outcome: Calculated, rule: Rule, frame: ItemFrame) -> Calculated:
+    """"市级…晋级省级还能再拿多少？两次加起来一共多少？": the difference paid on moving up, with the
+    amount of the level held before, and their sum."""
+    held = frame.values.get(rule.previous_tier_input or "")
+    if len(outcome.calculations) != 1 or held in {None, NO_PREVIOUS_LEVEL} or not rule.tier_input:
+        return outcome
+    earlier = compute(rule.id, {rule.tier_input: held})
+    return Calculated((rule.id, rule.id), (earlier, outcome.calculations[0]), total=True)

@@ -140,3 +140,16 @@ def read_inputs(rule: Rule, text: str, figures: list[Figure], facts: dict[str, b
         if part not in inputs and part in vocabulary.absent_parts and text in vocabulary.absent_parts[part]:
             inputs[part] = Decimal(0)
     return inputs
+
+
+def costs_left_out(rule: Rule, figures: list[Figure]) -> list[Figure]:
+    """Figures a project's base (设备、软件投入) does not count: spent on what it leaves out ("厂房装修
+    150万"), or a further cost said after both parts ("设备90万、软件35万，还有调试费5万"). A whole
+    said before its parts is the whole ("投资500万，设备300万，软件100万")."""
+    if not (rule.base and rule.base.parts):
+        return []
+    parts_end = max((f.start for f in figures if f.part in rule.base.parts), default=None)
+    both = set(rule.base.parts) <= {f.part for f in figures}
+    return [f for f in figures if f.outside_base or (
+        both and parts_end is not None and f.start > parts_end and f.role is FigureRole.INPUT
+        and not (f.part or f.total or f.share or f.restates) and f.operation is Operation.SET)]
