@@ -200,3 +200,29 @@ def test_how_things_stand_now_is_not_what_the_policy_states(assistant, message):
 def test_orders_and_promised_rewards_are_refused(assistant, message):
     reply = assistant.reply(None, message, TODAY)
     assert reply.status is Status.REFUSED, reply.answer
+
+
+# ── read as said, not as a keyword ───────────────────────────────────────────────────────
+
+def test_english_parts_named_after_their_figures(assistant):
+    reply = assistant.reply(None, "For our IoT project we spent 1.6 million yuan on hardware and 0.4 million on software. "
+                                  "What can we get?", TODAY)
+    assert [c.amount_yuan for c in reply.calculations] == [
+        float(compute("factory_iot", {"investment_yuan": Decimal(2_000_000)}).amount_yuan)]
+
+
+def test_when_joining_a_condition_asks_no_date(assistant):
+    reply = assistant.reply(None, "Is the platform award paid as a difference when a platform moves up a level?", TODAY)
+    assert reply.status is Status.ANSWERED, reply.answer
+    assert "三、专项政策（五）" in locations(reply)
+
+
+def test_asking_for_the_documents_number_is_not_a_request_to_issue_one(assistant):
+    reply = assistant.reply(None, "这份意见什么时候发布的？文号是什么？", TODAY)
+    assert reply.status is Status.ANSWERED, reply.answer
+
+
+def test_a_rate_raised_by_an_item_that_pays_no_amount_is_stated(assistant):
+    reply = assistant.reply(None, "区内新建项目评上市级未来工厂，新制造业计划的补助比例能提高多少？", TODAY)
+    assert reply.status is Status.ANSWERED and "2个百分点" in reply.answer, reply.answer
+

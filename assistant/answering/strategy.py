@@ -109,8 +109,10 @@ class ExtractiveAnswerer:
             return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
         unset = [item for item in items[:1] if get_rule(item).calculation == "no_figure"]
         if unset and _RATE_FIGURE.search(get_rule(unset[0]).quote or "") and Asked.RATE in question.asked \
-                and not set(question.asked) & {Asked.AMOUNT, Asked.CAP, Asked.THRESHOLD}:
-            unset = []  # "新制造业计划的比例会不会上调": the clause states a rate (提高2个百分点), if no amount
+                and not set(question.asked) & {Asked.CAP, Asked.THRESHOLD}:
+            # "新制造业计划的比例会不会上调", "补助比例提高多少": the clause states a rate (提高2个百分点),
+            # which is what a question naming the rate asks, whatever else it says of money.
+            unset = []
         if unset and set(question.asked) & {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD}:
             # "“1+N”试点补多少": the item promises support but sets no figure — what the policy does not state.
             return no_figure_set(get_rule(unset[0]), question.script)

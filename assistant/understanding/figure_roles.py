@@ -16,9 +16,7 @@ from assistant.understanding.text import CLAUSE_BREAK, fold
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
-# How far after a figure the part it is for may be named ("48万的设备", "300,000 for software"),
-# after the connecting word.
-PART_AFTER_REACH = 8
+# The word that may join a figure to the part named right after it ("48万的设备", "300,000 for software").
 _LEADING_CONNECTOR = re.compile(r"^\s*(?:yuan\s+)?(?:的|用于|用在|花在|投在|for|on|in|of)?\s*")
 # How far after a figure a word making it a figure of the rule may stand ("200万的门槛").
 RULE_WORD_REACH = 4
@@ -168,7 +166,7 @@ class FigureReader:
             start = found_all[index - 1].end if index else 0
             lead = fold(CLAUSE_BREAK.split(message[start:found.start])[-1])
             end = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
-            trail = _LEADING_CONNECTOR.sub("", fold(message[found.end:end]))[:PART_AFTER_REACH]
+            trail = _LEADING_CONNECTOR.sub("", fold(message[found.end:end]))
             before.append(next((n for n, cues in self.vocabulary.parts.items() if cues.search(lead)), None))
             after.append(next((n for n, cues in self.vocabulary.parts.items()
                                if (m := cues.search(trail)) and m.start() == 0), None))
