@@ -205,8 +205,8 @@ def test_orders_and_promised_rewards_are_refused(assistant, message):
 # ── read as said, not as a keyword ───────────────────────────────────────────────────────
 
 def test_english_parts_named_after_their_figures(assistant):
-    reply = assistant.reply(None, "For our IoT project we spent 1.6 million yuan on hardware and 0.4 million on software. "
-                                  "What can we get?", TODAY)
+    message = "For our IoT project we spent 1.6 million yuan on hardware and 0.4 million on software. What can we get?"
+    reply = assistant.reply(None, message, TODAY)
     assert [c.amount_yuan for c in reply.calculations] == [
         float(compute("factory_iot", {"investment_yuan": Decimal(2_000_000)}).amount_yuan)]
 
