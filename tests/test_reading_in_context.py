@@ -226,3 +226,22 @@ def test_a_rate_raised_by_an_item_that_pays_no_amount_is_stated(assistant):
     reply = assistant.reply(None, "区内新建项目评上市级未来工厂，新制造业计划的补助比例能提高多少？", TODAY)
     assert reply.status is Status.ANSWERED and "2个百分点" in reply.answer, reply.answer
 
+
+@pytest.mark.parametrize("message", ["公司被评为国家级专精特新，这个政策能给多少",
+                                     "我们入选了省级绿色工厂名单，有奖励吗"])
+def test_a_recognition_the_policy_never_names_is_not_stated(assistant, message):
+    reply = assistant.reply(None, message, TODAY)
+    assert reply.status is Status.NOT_FOUND, reply.answer
+    assert not reply.calculations
+
+
+def test_a_level_named_by_its_alias_is_one_the_ladder_pays(assistant):
+    reply = assistant.reply(None, "获评省级智能制造试点示范，奖励多少", TODAY)
+    assert reply.status is Status.ANSWERED and "20万" in reply.answer, reply.answer
+
+
+def test_each_level_of_a_ladder_asked_about_is_the_rule_not_a_calculation(assistant):
+    reply = assistant.reply(None, "市级链主工厂和市级智能工厂分别补多少？", TODAY)
+    assert reply.status is Status.ANSWERED and not reply.calculations
+    assert "500万" in reply.answer and "200万" in reply.answer
+

@@ -11,14 +11,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from assistant.understanding.entities import EARLIER_REACH, find_choices
+from assistant.understanding.entities import EARLIER_REACH, HELD_REACH, find_choices
 from assistant.understanding.question import Figure, FigureRole, Operation, Segment
 from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
-
-# How far before a single level the words naming it as held before may stand ("之前已经评上了",
-# "previously recognised as a").
-HELD_REACH = 30
 
 
 def bool_inputs(rule: Rule, facts: dict[str, bool]) -> dict[str, bool]:

@@ -21,6 +21,9 @@ ITEM_NEGATION_REACH = 4
 ENGLISH_NEGATION_WORDS = 2
 # How far before a level the words naming it as the earlier one may stand ("原来是市级").
 EARLIER_REACH = 6
+# How far before a single level the words naming it as held before may stand ("之前已经评上了",
+# "previously recognised as a").
+HELD_REACH = 30
 # Other policies are named by title in 《》 or by document number (富政办〔2019〕20号).
 _POLICY_TITLE = re.compile(r"《[^》]{2,60}》")
 _DOCUMENT_NUMBER = re.compile(r"[\u4e00-\u9fff]{0,6}[〔\[(（]\s*(?:19|20)\d{2}\s*[〕\])）]\s*\d+\s*号")

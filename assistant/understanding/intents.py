@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.understanding import entities
+from assistant.understanding.entities import HELD_REACH
 from assistant.understanding.question import Asked, Intent, Question
 from assistant.understanding.text import fold
 from assistant.understanding.vocabulary import Vocabulary
@@ -44,6 +45,8 @@ class IntentReader:
             # item they are for.
             return Intent.CALCULATE if any(f.part for f in question.input_figures) or self._spent_asking(question) \
                 else Intent.ASK
+        if self._lists_levels(question):
+            return Intent.ASK
         if (question.input_figures or question.unread_figure or text in self.vocabulary.calculate
                 # "先后两次买了上云产品，总共能补几块钱": a fixed amount needs no figure to be computed.
                 or (self.rules[question.item].calculation == "fixed" and Asked.AMOUNT in question.asked
@@ -93,6 +96,17 @@ class IntentReader:
         amount asked about it is its own amount ("那这个能补多少？")."""
         frame = state.frames.get(item)
         return bool(frame and (frame.money or frame.values))
+
+    def _lists_levels(self, question: Question) -> bool:
+        """"数字化车间和智能工厂分别奖励多少，升档怎么算": several levels of one ladder asked about each,
+        of no enterprise's own case — the rule for each level, not a calculation."""
+        mentions = [level for level in question.entities.levels if level.item == question.item]
+        levels = {level.value for level in mentions}
+        # A level said to be held ("去年拿了市级…") makes it the enterprise's own ladder.
+        return (len(question.entities.items) <= 1 and len(levels) >= 2 and not question.input_figures
+                and not any(level.earlier or self.vocabulary.held_before.ends(
+                    question.text[max(0, level.position - HELD_REACH):level.position].rstrip()) for level in mentions)
+                and question.text in self.vocabulary.several and not question.own_case)
 
     @staticmethod
     def _changes_a_count(question: Question, state: ConversationState) -> bool:

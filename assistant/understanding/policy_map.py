@@ -78,8 +78,10 @@ class PolicyMap:
         self.enterprise_nouns = vocabulary.enterprise_nouns
         self.unpaid_levels = self._unpaid_levels(documents, rulebook)
         # Per ladder item: its clause, the level words its levels start with (市级, 省级), its keywords.
+        # A level's name or alias may carry the word ("省级上云标杆企业", alias "省级" of 省认定的试点示范).
         self.ladders = {rule.id: (rule.clause, {m.group(0) for choice in rule.input(rule.tier_input).choices or []
-                                                if (m := _LEVEL_WORD.match(fold(choice.label.zh)))},
+                                                for name in (choice.label.zh, *choice.aliases)
+                                                if (m := _LEVEL_WORD.match(fold(name)))},
                                   sorted({fold(w) for w in rule.keywords.zh}, key=len, reverse=True))
                         for rule in rulebook.rules if rule.calculation == "tiered" and rule.tier_input}
         # English: the rules' own English (titles, keywords, input labels) and the glossary's.
@@ -230,6 +232,23 @@ class PolicyMap:
                 continue
             found.append(word)
         return list(dict.fromkeys(found))
+
+    def unrecognised(self, folded: str, recognised_as: Cues, levels: frozenset[str]) -> list[str]:
+        """A recognition the policy never names ("被认定为国家级专精特新"): the words after "认定为",
+        past a level word, that no clause uses."""
+        found = []
+        for match in recognised_as.finditer(folded):
+            named = ""  # the words after the level, up to the first function word ("绿色工厂名单")
+            for word, flag in self.tokenizer.tagged(CLAUSE_BREAK.split(folded[match.end():])[0]):
+                if word in levels or (not named and (flag in FUNCTION_FLAGS or word in self.tokenizer.stopwords)):
+                    continue
+                if flag in FUNCTION_FLAGS or word in self.tokenizer.stopwords or not _CJK.fullmatch(word):
+                    break
+                named += word
+            if len(named) >= SUBJECT_MIN_CHARS and named not in self.text and not self.tokenizer.callers_words(named) \
+                    and not any(named in term or term in named for term in self.item_words):
+                found.append(named)
+        return found
 
     def _is_facet(self, word: str) -> bool:
         """"比例补助", "门槛": words of what is asked about money, not a kind of money."""

@@ -142,8 +142,10 @@ class Understanding:
             if self.policy_map else {},
             outside_policy=outside, outside_asked=outside and asking in self.vocabulary.outside_policy,
             own_case=text in self.vocabulary.own_case,
-            unmentioned=self.policy_map.unmentioned(text, self.vocabulary.rule_question)
-            if self.policy_map and text in self.vocabulary.rule_question and not figures else [],
+            unmentioned=(self.policy_map.unmentioned(text, self.vocabulary.rule_question)
+                         if text in self.vocabulary.rule_question and not figures else [])
+            + self.policy_map.unrecognised(text, self.vocabulary.recognised_as, self.vocabulary.recognition_levels)
+            if self.policy_map else [],
         )
         return question.model_copy(update={"intent": self.intents.decide(question, state)})
 

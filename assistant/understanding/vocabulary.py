@@ -121,6 +121,8 @@ class Vocabulary:
         self.enterprise_nouns = frozenset(fold(word) for word in cues["enterprise_nouns"])
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
         self.outside_policy = Cues(cues["outside_policy"])
+        self.recognised_as = Cues(cues["recognised_as"])
+        self.recognition_levels = frozenset(cues["recognition_levels"])
         self.question_words = frozenset(
             word for line in (folder / "question_words.txt").read_text(encoding="utf-8").splitlines()
             if not line.startswith("#") for word in line.split())
