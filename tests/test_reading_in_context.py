@@ -211,6 +211,14 @@ def test_english_parts_named_after_their_figures(assistant):
         float(compute("factory_iot", {"investment_yuan": Decimal(2_000_000)}).amount_yuan)]
 
 
+@pytest.mark.parametrize("message", ["Our IoT project: 900,000 yuan on equipment and software. What subsidy?",
+                                     "物联网项目花了90万的设备和软件，能补多少"])
+def test_a_figure_for_both_parts_named_after_it_is_the_whole(assistant, message):
+    reply = assistant.reply(None, message, TODAY)
+    assert [c.amount_yuan for c in reply.calculations] == [
+        float(compute("factory_iot", {"investment_yuan": Decimal(900_000)}).amount_yuan)]
+
+
 def test_when_joining_a_condition_asks_no_date(assistant):
     reply = assistant.reply(None, "Is the platform award paid as a difference when a platform moves up a level?", TODAY)
     assert reply.status is Status.ANSWERED, reply.answer

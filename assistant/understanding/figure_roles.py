@@ -84,9 +84,12 @@ class FigureReader:
                 in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
                 part = in_lead[0] if len(in_lead) == 1 else None
             both = vocabulary.both_parts.search(lead)
+            both_after = vocabulary.both_parts.search(_LEADING_CONNECTOR.sub("", trail))
             # "设备和软件投入中设备200万": a part named after both parts is that part.
             if both and not any(cues.search(lead[both.end():]) for cues in vocabulary.parts.values()):
                 part, total = whole, True
+            elif both_after and both_after.start() == 0:
+                part, total = whole, True  # "4.2 million yuan on equipment and software"
             else:
                 after = vocabulary.total.search(trail)
                 said_total = bool(vocabulary.total.search(lead) or (after and after.start() == 0))
