@@ -72,7 +72,9 @@ class DirectAnswers:
         asked = set(question.asked)
         # Only what the policy does not state is asked ("今年的申报什么时候开始，材料交哪"): the
         # policy's dates are then said beside what is not stated, not as an answer.
-        only_unstated = asked <= {*EVIDENCE_KINDS, Asked.DATE, Asked.OTHER} and bool(asked & set(EVIDENCE_KINDS))
+        # "哪些" (LIST) is how the question asks, not what: "需要准备哪些材料" asks only for materials.
+        only_unstated = asked <= {*EVIDENCE_KINDS, Asked.DATE, Asked.OTHER, Asked.LIST} \
+            and bool(asked & set(EVIDENCE_KINDS))
         if any(year > meta.in_force_until.year for year in question.entities.years):
             asked.add(Asked.VALIDITY)  # "2026年还能申请吗": a year after the policy ends asks whether it holds
         if Asked.STACKING in asked:

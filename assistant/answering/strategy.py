@@ -155,8 +155,10 @@ class ExtractiveAnswerer:
     def _figure_asked(self, question: Question) -> bool:
         if Asked.COUNT in question.asked:
             return False  # "到2025年培育多少家聚能工厂" counts factories, it asks for no money
+        words = set(re.findall(r"[a-z]+", question.text))  # English money words count as whole words
         return bool(set(question.asked) & set(FIGURE_KINDS)) or question.text in self.vocabulary.number_wanted \
-            or any(noun in question.text for noun in self.vocabulary.money_nouns["general"])
+            or any(noun in question.text for noun in self.vocabulary.money_nouns["general"]) \
+            or bool(words & set(self.vocabulary.money_nouns["general_en"]))
 
     def _unpaid(self, question: Question, location: str, items: list[str]) -> str:
         """That the kind asked about is not among the levels the clause pays, naming those levels

@@ -39,6 +39,11 @@ class FigureReader:
         letters = "".join(vocabulary.unit_letters) + "".join(vocabulary.unit_letters).upper()
         # "800w", "1.5W", "50k": a letter right after the digits, not the start of a word ("5G", "3kg").
         self._unit_letter = re.compile(rf"(?<=[0-9])[{re.escape(letters)}](?![a-zA-Z])") if letters else None
+        # "the 500 yuan one-click cloud subsidy": an English figure standing before the name of a
+        # subsidy, with no preposition between ("2 million yuan on robots" is money spent).
+        money = "|".join(map(re.escape, vocabulary.money_nouns["general_en"]))
+        self._names_subsidy = re.compile(
+            rf"^\s*(?:yuan\s+|rmb\s+)?(?:(?!(?:on|for|in|of|to|with|at|into)\b)[a-z-]+\s+){{0,3}}(?:{money})\b")
         self._count = re.compile(
             rf"(?<![每单0-9.])([0-9]+|[一二两三四五六七八九十百]+)\s*(?:[a-z-]+\s+){{0,2}}(?:{units})(?![a-z]|{_NOT_UNITS})")
 
@@ -62,7 +67,8 @@ class FigureReader:
             lead = fold(CLAUSE_BREAK.split(message[found_all[index - 1].end if index else 0:found.start])[-1])
             following = found_all[index + 1].start if index + 1 < len(found_all) else len(message)
             trail = fold(CLAUSE_BREAK.split(message[found.end:following])[0])
-            if vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) and not vocabulary.received.search(label):
+            if (vocabulary.rule_figure_after.search(trail[:RULE_WORD_REACH]) or self._names_subsidy.match(trail)) \
+                    and not vocabulary.received.search(label):
                 role = FigureRole.SUBSIDY  # "200万的门槛": a figure of the rule, not money spent
             elif found.value_yuan in (results or []) and not vocabulary.spent.search(f"{lead}{trail}") \
                     and not vocabulary.received.search(label):

@@ -42,6 +42,7 @@ FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug
 # English words before "subsidy" that name no kind of money: articles, pronouns, question words,
 # amounts and scopes ("the subsidy", "what subsidy", "maximum grant", "one-off reward").
 ENGLISH_NOT_SUBJECTS = frozenset({
+    "yuan", "rmb", "million", "thousand", "billion", "hundred", "percent",
     "a", "an", "the", "this", "that", "these", "those", "any", "some", "no", "our", "my", "your", "their", "its",
     "what", "which", "whose", "how", "much", "many", "each", "every", "total", "maximum", "minimum", "max", "min",
     "full", "extra", "additional", "further", "other", "another", "same", "such", "one-off", "one-time", "annual",

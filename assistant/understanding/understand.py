@@ -153,6 +153,8 @@ class Understanding:
         """A word jieba tags as a place, taken for one when it has a place's ending or words around
         it that speak of a place ("北京的企业", "在上海"), not "专家上门帮企业", "上礼拜去"."""
         vocabulary = self.vocabulary
+        if word in vocabulary.unnamed_places:
+            return False  # "镇里的同志": the caller's own town
         if word.endswith(vocabulary.place_endings):
             return True
         at = text.find(word)

@@ -159,6 +159,9 @@ class Vocabulary:
         self.place_endings = tuple(places["place_endings"])
         self.place_before = tuple(places["place_before"])
         self.place_after = tuple(places["place_after"])
+        unnamed = places["unnamed_place"]
+        self.unnamed_places = frozenset(level + locative for level in unnamed["levels"]
+                                        for locative in unnamed["locatives"])
 
     def refusal_named(self, name: str) -> Refusal | None:
         return next((refusal for refusal in self.refusals if refusal.name == name), None)
