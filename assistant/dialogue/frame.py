@@ -106,7 +106,10 @@ class ItemFrame(BaseModel):
         parts = rule.base.parts if rule.base and rule.base.parts else []
         if not base or base not in self.money or not parts or not all(p in self.money for p in parts):
             return
-        if self.total(base) >= sum((self.total(p) for p in parts), Decimal(0)):
+        whole, summed = self.total(base), sum((self.total(p) for p in parts), Decimal(0))
+        if whole == summed:
+            self.money.pop(base)  # the whole and its parts said together: the same money
+        elif whole > summed:
             self.set_aside = [t.value for t in self.money.pop(base)]
 
     def _remove(self, name: str, term: Term, base: str | None) -> None:

@@ -38,6 +38,7 @@ SUBJECT_MIN_CHARS = 2
 NOUN_FLAGS = frozenset({"n", "nz", "vn", "nr", "nt", "ng", "nrt", "j", "l"})
 # jieba flags of words that name nothing a rule could turn on: pronouns, times, places in time,
 # prepositions, particles, modal words.
+NAME_ENDING_FLAGS = frozenset({"r", "p", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "x", "v"})
 FUNCTION_FLAGS = frozenset({"r", "t", "tg", "p", "f", "u", "uj", "ul", "uz", "ug", "uv", "ud", "y", "e", "c", "d", "q"})
 # English words before "subsidy" that name no kind of money: articles, pronouns, question words,
 # amounts and scopes ("the subsidy", "what subsidy", "maximum grant", "one-off reward").
@@ -243,7 +244,9 @@ class PolicyMap:
             for word, flag in self.tokenizer.tagged(CLAUSE_BREAK.split(folded[match.end():])[0]):
                 if word in levels or (not named and (flag in FUNCTION_FLAGS or word in self.tokenizer.stopwords)):
                     continue
-                if flag in FUNCTION_FLAGS or word in self.tokenizer.stopwords or not _CJK.fullmatch(word):
+                # Only a particle, preposition or pronoun ends the name: jieba may tag a name's last
+                # word as an adverb ("专精 特新").
+                if flag in NAME_ENDING_FLAGS or word in self.tokenizer.stopwords or not _CJK.fullmatch(word):
                     break
                 named += word
             if len(named) >= SUBJECT_MIN_CHARS and named not in self.text and not self.tokenizer.callers_words(named) \
