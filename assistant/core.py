@@ -180,6 +180,9 @@ class Assistant:
         topic = state.topic.model_copy(deep=True)
         for text in question.questions:
             asked = self.understanding.understand(text, state)
+            if asked.intent is Intent.CALCULATE and not asked.input_figures:
+                # "一是国家级平台认定了给多少": a level's amount among other questions is quoted with its clause.
+                asked = asked.model_copy(update={"intent": Intent.ASK})
             answer = self.answerer.answer(asked, state, today) if asked.intent is Intent.ASK else None
             if not isinstance(answer, Answered) or not answer.citations \
                     or any(answer.citations[0] == earlier.citations[0] for earlier in answers):

@@ -23,7 +23,8 @@ FIGURE_KINDS = (Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD)
 DOCUMENT_KINDS = (Asked.VALIDITY, Asked.DATE, Asked.DEPARTMENT, Asked.REPEAL, Asked.ISSUER)
 # Kinds of question about what an item pays or requires: they rest on the item's clause.
 ITEM_KINDS = frozenset({*FIGURE_KINDS, Asked.CONDITION})
-EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX, Asked.PAYMENT)
+EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDURE, Asked.TAX, Asked.PAYMENT,
+                  Asked.CLAWBACK)
 # At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
 MAX_ITEMS = 3
 
@@ -35,6 +36,7 @@ _UNSTATED_ZH = {
     Asked.TAX: "政策原文没有规定补助资金的税务处理",
     Asked.PAYMENT: "政策原文没有规定补助资金何时、以何种方式拨付到企业",
     Asked.DATE: "政策原文没有规定这一事项的具体时间安排（如评审、认定或申报的月份）",
+    Asked.CLAWBACK: "政策原文没有规定补助资金在何种情况下需要退回或被追回",
 }
 _UNSTATED_EN = {
     Asked.MATERIALS: "The policy does not state which materials an application needs",
@@ -44,6 +46,7 @@ _UNSTATED_EN = {
     Asked.TAX: "The policy does not state how the subsidy is taxed",
     Asked.PAYMENT: "The policy does not state when or how the money is paid out to the enterprise",
     Asked.DATE: "The policy sets no timetable for this (when reviews, recognitions or applications take place)",
+    Asked.CLAWBACK: "The policy does not state when a subsidy must be paid back or is reclaimed",
 }
 # A date a clause states: a year or a month ("2025年", "12月31日").
 _DATE_FIGURE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月")

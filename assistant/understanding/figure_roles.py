@@ -33,6 +33,7 @@ class FigureReader:
         self.vocabulary = vocabulary
         self.rulebook = rulebook
         self.tokenizer = tokenizer
+        self.item_words = {fold(word) for rule in rulebook.rules for word in (*rule.keywords.zh, *rule.keywords.en)}
         units = "|".join(sorted(map(re.escape, vocabulary.unit_words), key=len, reverse=True))
         # "六台", "8 robots": a count of units; "每台" has no number and is a price's marker instead.
         # English may put a word or two between ("3 industrial robots").
@@ -87,8 +88,11 @@ class FigureReader:
             if part is None and not parts_after:
                 # The label is the last word or two ("设备花了120万" → 花了): the part may stand before it
                 # in the same clause, when only one part is named there.
-                in_lead = [name for name, cues in vocabulary.parts.items() if cues.search(lead)]
-                part = in_lead[0] if len(in_lead) == 1 else None
+                in_lead = [(name, hit) for name, cues in vocabulary.parts.items() if (hit := cues.search(lead))]
+                # "设备联网的物联网项目投了90万": an item named after the part word is what the
+                # figure is for; the part word only described it.
+                part = in_lead[0][0] if len(in_lead) == 1 and not any(
+                    word in lead[in_lead[0][1].end():] for word in self.item_words) else None
             both = vocabulary.both_parts.search(lead)
             both_after = vocabulary.both_parts.search(_LEADING_CONNECTOR.sub("", trail))
             # "设备和软件投入中设备200万": a part named after both parts is that part.

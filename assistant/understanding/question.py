@@ -29,6 +29,7 @@ class Asked(StrEnum):
     CONTACT = "contact"
     TAX = "tax"
     PAYMENT = "payment"  # when or how the money is paid out
+    CLAWBACK = "clawback"  # when money received must be paid back
     COUNT = "count"  # how many (the goals count enterprises, factories, platforms)
     STACKING = "stacking"  # whether two items can both be had
     OTHER_POLICY = "other_policy"  # a successor or new round of the policy

@@ -40,6 +40,9 @@ DOCUMENT_NOUN_REACH = 8
 LABEL_WORD_MIN_CHARS = 2
 # Question marks end one question of several asked in a row.
 QUESTION_BREAK = re.compile(r"(?<=[？?])")
+# A space between Chinese words, as voice input and hurried typing leave in place of a comma
+# ("第一批700万 第二批600万"); not before a unit ("300 万").
+_SPOKEN_BREAK = re.compile(r"(?<=[\u4e00-\u9fff])[ \t\u3000]+(?=[\u4e00-\u9fff])(?![万亿元千百十])")
 # The first English word of a clause.
 _FIRST_WORD = re.compile(r"\W*(?:and\s+|but\s+|also\s+)?([a-z]+)")
 # Something typed as money that the amount reader could not read as one figure.
@@ -75,6 +78,7 @@ class Understanding:
         is asked, intent cues, a pending answer's level, the dense query) then reads the policy's
         word, and the reply can say how a word was read. Figures and other policies' titles
         still read the raw message; repairs never touch digits or Latin text."""
+        message = _SPOKEN_BREAK.sub("，", message)
         repaired = self.sound_alikes.repair(fold(message))
         text = repaired.text
         figures = self.figure_reader.read(message, self._amounts_in_view(state))
@@ -202,9 +206,12 @@ class Understanding:
         """The search texts of the questions a message asks one after another ("…多少个？…几家？")."""
         return [self._search_text(piece) for piece in self._questions(text)]
 
-    @staticmethod
-    def _questions(text: str) -> list[str]:
+    def _questions(self, text: str) -> list[str]:
         pieces = [piece for piece in QUESTION_BREAK.split(text) if WORD_CHARS.search(piece)]
+        if len(pieces) < 2 and any(marker in text for marker in self.vocabulary.enumerators["first"]):
+            # "一是…二是…": each later marker opens the next question.
+            later = "|".join(map(re.escape, self.vocabulary.enumerators["next"]))
+            pieces = [piece for piece in re.split(rf"(?=(?:{later}))", text) if WORD_CHARS.search(piece)]
         return pieces if len(pieces) >= 2 else []
 
     def _amounts_in_view(self, state: ConversationState) -> list[Decimal]:

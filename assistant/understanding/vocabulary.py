@@ -122,6 +122,7 @@ class Vocabulary:
         self.money_nouns = {kind: tuple(fold(word) for word in words) for kind, words in cues["money_nouns"].items()}
         self.outside_policy = Cues(cues["outside_policy"])
         self.recognised_as = Cues(cues["recognised_as"])
+        self.enumerators = {key: tuple(words) for key, words in cues["enumerators"].items()}
         self.recognition_levels = frozenset(cues["recognition_levels"])
         self.question_words = frozenset(
             word for line in (folder / "question_words.txt").read_text(encoding="utf-8").splitlines()
