@@ -76,6 +76,22 @@ def test_batch_missing_or_not_utf8_file_is_an_error_reply(capsys, tmp_path):
 
 @pytest.mark.slow
 @real
+def test_a_count_alone_is_read_with_the_real_model_and_example_bank(capsys, tmp_path):
+    # With the example bank on, a message naming no policy word ("不对，是4台") must still reach the
+    # calculation it corrects, not be routed as a question outside the policy.
+    requests = tmp_path / "count.jsonl"
+    turns = ["我们买了3台机器人，每台50万，能补多少", "不对，是4台"]
+    requests.write_text("\n".join(json.dumps({"id": str(n), "session": "count", "message": message},
+                                             ensure_ascii=False) for n, message in enumerate(turns)),
+                        encoding="utf-8")
+    code, out = run(capsys, "--today", "2026-12-03", "batch", str(requests))
+    replies = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and replies[-1]["status"] == "calculated", replies[-1]["answer"]
+    assert replies[-1]["calculations"][0]["amount_yuan"] == 200000
+
+
+@pytest.mark.slow
+@real
 def test_index_reports_nothing_to_embed_when_unchanged(capsys):
     code, out = run(capsys, "index")
     assert code == 0 and "0 added, 0 updated, 0 removed" in out

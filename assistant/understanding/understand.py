@@ -122,7 +122,9 @@ class Understanding:
         refusal_name = refusal.name if refusal else None
         outside = text in self.vocabulary.outside_policy
         # Anything the message says of the enterprise or names of the policy keeps it a policy matter.
-        of_policy = bool(items or figures or found.facts or found.levels
+        count_said = None if figures else self.figure_reader.count_said(message)
+        # A count of units ("不对，是4台") speaks of the enterprise's purchase as a figure does.
+        of_policy = bool(items or figures or count_said or found.facts or found.levels
                          or any(term in text for term in self.tokenizer.domain_terms))
         routed = self._routed(text, asked, refusal_name, outside, of_policy)
         if routed and routed.startswith("asked."):
@@ -139,7 +141,7 @@ class Understanding:
             unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
             follow_up=follow_up, item=item, parts=self._parts(text), questions=self._questions(text), carried=carried,
-            count_said=None if figures else self.figure_reader.count_said(message),
+            count_said=count_said,
             unstated_money=(self.policy_map.unstated_money(text) + self.policy_map.unstated_money_en(text))
             if self.policy_map else [],
             unpaid_levels={**self.policy_map.unpaid_named(text), **self.policy_map.unpaid_ladder_levels(text, items)}
