@@ -253,3 +253,13 @@ def test_a_project_of_several_changed_later_keeps_the_sum(assistant):
                         "第一个项目后来又加了20万软件")
     assert first.total_yuan == 150000 and "合计：0元 + 15万元" in first.answer
     assert amounts(added) == [("factory_iot", 90000), ("factory_iot", 150000)] and added.total_yuan == 240000
+
+
+def test_a_total_asked_after_items_given_in_turns_of_their_own_sums_them(assistant):
+    *_, total = talk(assistant, "total-of-turns", "我们工业机器人买了260万", "另外还做了个物联网项目，投了140万",
+                     "这两个加起来能补多少")
+    robot = expected("robot_purchase", robot_purchase_yuan=Decimal(2_600_000))
+    iot = expected("factory_iot", investment_yuan=Decimal(1_400_000))
+    assert sorted(amounts(total)) == sorted([("robot_purchase", robot), ("factory_iot", iot)])
+    assert total.total_yuan == robot + iot
+

@@ -49,8 +49,14 @@ class CalculatorDialogue:
     def _turn(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         facts = {**state.facts, **question.entities.facts}
         last = state.last_calculation
-        if question.intent is Intent.EXPLAIN and last.items:
-            return self.recompute(state, last.items, total=last.total or len(last.items) >= 2)
+        if question.intent is Intent.EXPLAIN:
+            # A total asked after items were given figures in turns of their own: every complete one.
+            framed = [item for item, frame in state.frames.items() if frame.money
+                      and _complete(self.rules[rule_id(item)], frame.inputs())]
+            if question.text in self.vocabulary.total_asked and len(framed) >= 2:
+                return self.recompute(state, framed, total=True)
+            if last.items:
+                return self.recompute(state, last.items, total=last.total or len(last.items) >= 2)
         if question.intent is Intent.ANSWER_PENDING and state.pending is not None:
             return self._continue(question, state, state.pending, facts)
         state.pending = None

@@ -29,9 +29,12 @@ class IntentReader:
         if not state.checkup.active and text in self.vocabulary.checkup:
             return Intent.CHECKUP
         last = state.last_calculation
-        if last.items and not question.input_figures and (
+        # Items given figures in earlier turns ("买机器人花了300万" … "另外物联网投了120万" … "两项一共多少").
+        framed = [item for item, frame in state.frames.items() if frame.money]
+        if (last.items or len(framed) >= 2) and not question.input_figures and (
                 text in self.vocabulary.explain
-                or (len(last.items) >= 2 and text in self.vocabulary.total_asked and not question.entities.items)):
+                or (len({*last.items, *framed}) >= 2 and text in self.vocabulary.total_asked
+                    and not question.entities.items)):
             return Intent.EXPLAIN
         pending = state.pending
         # "软件的50万算不算在门槛里": a question about the rule, asked in the middle of a calculation.
