@@ -5,6 +5,7 @@ aliases); facts from corpus/vocabulary/facts.yaml."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from assistant.understanding.question import Figure, LevelMention, Question
@@ -193,7 +194,7 @@ def _without_shared(named: list[str], spans: dict[str, list[tuple[int, int]]], r
     """An item named only by words the policy also uses in another named item's own sentence
     ("按进档差额" is said of both the Future-Factory ladder and the platform's) is not named when
     that other item is named by words of its own ("工业互联网平台…按进档差额算")."""
-    quotes = {item: fold(rules[item].quote) for item in named}
+    quotes = {item: _folded_quote(rules[item].quote or "") for item in named}
 
     def words(item: str) -> set[str]:
         return {text[start:stop] for start, stop in spans[item]}
@@ -203,6 +204,12 @@ def _without_shared(named: list[str], spans: dict[str, list[tuple[int, int]]], r
             and any(word not in quotes[item] for word in words(other))
 
     return [item for item in named if not any(shared_with(item, other) for other in named if other != item)]
+
+
+@lru_cache(maxsize=256)
+def _folded_quote(quote: str) -> str:
+    """A rule's quote folded once, not on every message that names its item."""
+    return fold(quote)
 
 
 def _negated(text: str, start: int, negations: Cues) -> bool:
