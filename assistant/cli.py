@@ -139,12 +139,23 @@ def _batch_reply(assistant, line_no: int, line: str, today: date) -> Reply:
 
 
 def run_index(args: argparse.Namespace) -> int:
+    """Index every policy that loads; a policy folder that does not is named with its file, line
+    and reason, and the exit status is 1 so a script notices, while the others are indexed."""
+    from assistant.corpus.library import load_library
     from assistant.retrieval.chroma_index import update_index
 
+    settings = get_settings()
+    library = load_library(settings.corpus_dir)
+    for policy in library.policies:
+        meta = policy.meta
+        print(f"policy {policy.doc_id}: {len(policy.document.clauses)} clauses, {len(policy.rulebook.rules)} "
+              f"calculator rules, in force {meta.in_force_from} to {meta.in_force_until}")
+    for problem in library.problems:
+        print(f"policy left out: {problem}", file=sys.stderr)
     _prepare_model()
-    report = update_index(get_settings(), rebuild=args.rebuild, progress=True)
+    report = update_index(settings, rebuild=args.rebuild, progress=True)
     print(report.summary())
-    return 0
+    return 1 if library.problems else 0
 
 
 def run_serve(args: argparse.Namespace, today: date | None) -> int:

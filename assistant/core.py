@@ -18,7 +18,8 @@ from assistant.answering.english import Glossary
 from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer, no_figure_set
 from assistant.config import Settings, get_settings
 from assistant.contract import Citation, Reply, Status
-from assistant.corpus.documents import Clause, Document, DocumentMeta, load_corpus
+from assistant.corpus.documents import Clause, ClauseRef, DocumentMeta, rule_clause
+from assistant.corpus.library import Library, load_library
 from assistant.dialogue.calculator import CalculatorDialogue
 from assistant.dialogue.checkup import Checkup, questionnaire, report_text
 from assistant.dialogue.state import CheckupState, ConversationState
@@ -37,7 +38,6 @@ from assistant.understanding.question import Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import RuleBook, get_rule, load_rulebook
 
 log = logging.getLogger(__name__)
 
@@ -62,21 +62,23 @@ class Assistant:
     """Turns (session, message, today) into a Reply. Every part is passed in; `from_settings`
     builds the real ones, tests pass fakes."""
 
-    def __init__(self, *, settings: Settings, documents: tuple[Document, ...], rulebook: RuleBook,
+    def __init__(self, *, settings: Settings, library: Library,
                  vocabulary: Vocabulary, retriever: HybridRetriever, sessions: SessionStore,
                  answerer: AnsweringStrategy | None = None, examples: ExampleRouter | None = None) -> None:
         """`answerer` answers ASK turns; the extractive one built from these parts by default.
         `examples` reads what a message asks when no cue does (none: cues alone)."""
         self.settings = settings
-        self.documents = documents
-        self.rulebook = rulebook
+        self.library = library
+        self.documents = documents = library.documents
+        self.rulebook = rulebook = library.rulebook
         self.retriever = retriever
         self.sessions = sessions
         corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
         glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
         policy_map = PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer,
                                [(entry.zh, entry.en) for entry in glossary.entries])
-        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections, policy_map, examples)
+        self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections, policy_map, examples,
+                                           policy_index=retriever.lexical)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
         self.checkup = Checkup(rulebook, vocabulary)
         self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms, glossary)
@@ -85,16 +87,18 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
         self.answerer: AnsweringStrategy = answerer or self.extractive
         self.all_documents = {d.meta.doc_id for d in documents}
-        self.clauses_by_location: dict[str, tuple[Clause, str]] = {
-            clause.location: (clause, document.meta.title)
-            for document in documents for clause in document.clauses}
+        self.clauses: dict[ClauseRef, tuple[Clause, str]] = {
+            clause.ref: (clause, document.meta.title) for document in documents for clause in document.clauses}
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, progress: bool = False) -> Assistant:
         """The product: the e5 model, the Chroma index (updated when the corpus changed), the
         SQLite sessions, the vocabulary in corpus/vocabulary/."""
         settings = settings or get_settings()
-        documents = load_corpus(settings.corpus_dir)
+        library = load_library(settings.corpus_dir)
+        for problem in library.problems:
+            log.warning("policy left out: %s", problem)
+        documents = library.documents
         vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
         embedder = QueryCache(Embedder.from_settings(settings))
         client = chroma_client(settings)
@@ -102,8 +106,7 @@ class Assistant:
         if report.embedded or report.removed:
             log.info(report.summary())
         dense = ChromaVectors(client, settings, embedder)  # follows `index --rebuild` while serving
-        assistant = cls(settings=settings, documents=documents, rulebook=load_rulebook(),
-                        vocabulary=vocabulary,
+        assistant = cls(settings=settings, library=library, vocabulary=vocabulary,
                         retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
                         sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds),
                         examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder,
@@ -158,10 +161,10 @@ class Assistant:
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state)
         if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \
-                and get_rule(question.item).calculation == "no_figure":
+                and self.rulebook.rule(question.item).calculation == "no_figure":
             # "运营费用按多少比例补": the item sets no figure to compute, which is what the policy does not state.
             state.topic.item = question.item
-            return no_figure_set(get_rule(question.item), question.script)
+            return no_figure_set(self.rulebook.rule(question.item), question.script)
         if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN}:
             return self.calculator.turn(question, state)
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
@@ -233,15 +236,17 @@ class Assistant:
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)
         if isinstance(outcome, NeedsInput):
-            citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
+            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
+            text = needs_input_text(outcome, script, self.rulebook)
             return self._with_warnings(Reply(
-                session=session, status=Status.NEEDS_INFO, answer=to_script(needs_input_text(outcome, script), script),
+                session=session, status=Status.NEEDS_INFO, answer=to_script(text, script),
                 citations=citations, follow_up=to_script(outcome.follow_up, script)), today, script)
         if isinstance(outcome, Calculated):
-            citations = self.cite_locations([get_rule(item).clause for item in outcome.items], script)
+            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
             status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
+            text = calculated_text(outcome, script, self.rulebook)
             return self._with_warnings(Reply(
-                session=session, status=status, answer=to_script(calculated_text(outcome, script), script),
+                session=session, status=status, answer=to_script(text, script),
                 citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
                 total_yuan=float(outcome.total_yuan) if outcome.total else None), today, script)
         if isinstance(outcome, CheckupReport):
@@ -252,7 +257,7 @@ class Assistant:
             # say whether it is in force. A question about something else gets no policy warning.
             warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
             return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings,
-                         citations=self.cite_locations(list(outcome.locations), script))
+                         citations=self.cite(list(outcome.locations), script))
         reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
                                           answer=to_script(outcome.text, script), citations=list(outcome.citations),
                                           calculations=[to_contract(c) for c in outcome.calculations]), today, script)
@@ -272,12 +277,12 @@ class Assistant:
             status = Status.ANSWERED
         return self._with_warnings(Reply(
             session="", status=status, answer=to_script(report_text(report, script), script),
-            citations=self.cite_locations([item.clause for item in assessed], script),
+            citations=self.cite([ClauseRef(item.doc_id, item.clause) for item in assessed], script),
             calculations=calculations), today, script)
 
-    def cite_locations(self, locations: list[str], script: Script) -> list[Citation]:
-        """One citation per distinct location, in the order given."""
-        return [extractive.cite(*self.clauses_by_location[location], script) for location in dict.fromkeys(locations)]
+    def cite(self, clauses: list[ClauseRef], script: Script) -> list[Citation]:
+        """One citation per distinct clause, in the order given."""
+        return [extractive.cite(*self.clauses[ref], script) for ref in dict.fromkeys(clauses)]
 
     def _with_warnings(self, reply: Reply, today: date, script: Script) -> Reply:
         warnings = self.warnings_for({c.doc_id for c in reply.citations}, today, script)

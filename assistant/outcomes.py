@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from assistant.contract import Citation
+from assistant.corpus.documents import ClauseRef
 from calculators import Calculation, EligibilityReport
 
 
@@ -66,7 +67,7 @@ class NotStated:
     foreign_place: str = ""
     reasons: tuple[str, ...] = ()
     # The clauses the reasons speak of ("what the clause does say"), cited with the reply.
-    locations: tuple[str, ...] = ()
+    locations: tuple[ClauseRef, ...] = ()
 
 
 @dataclass(frozen=True)

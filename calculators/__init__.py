@@ -1,29 +1,21 @@
-"""Subsidy calculators for 三、专项政策 of the Fuyang "未来工厂" implementing opinions.
+"""Subsidy calculators: a policy's figures and their legal source live in its rules.yaml
+(corpus/policies/<policy>/rules.yaml), read into a RuleBook that every entry point is given.
 
-Pure Python: the figures and their legal source live in rules.yaml, the logic in small
-functions. Nothing here imports the chat, retrieval or UI stack.
+Pure Python: the logic in small functions, no global rules. Nothing here imports the chat,
+retrieval or UI stack.
 """
 
 from .eligibility import check_eligibility
-from .engine import (
-    RULES_PATH,
-    compute,
-    get_rule,
-    load_rulebook,
-    load_rules,
-    match_items,
-    missing_inputs,
-    read_rulebook,
-)
+from .engine import compute, match_items, missing_inputs
 from .errors import CalculatorError, MissingInputsError
-from .models import Choice, Condition, Input, Rule, RuleBook
+from .models import Choice, Condition, Input, Rule
 from .money import format_rate, format_yuan, parse_yuan
 from .profile import EnterpriseProfile
 from .reading import AmountError, YesNoError, read_yes_no, read_yuan
 from .results import Calculation, ConditionCheck, EligibilityReport, ItemAssessment
+from .rulebook import Overlap, PolicyInfo, RuleBook, read_rulebook
 
 __all__ = [
-    "RULES_PATH",
     "AmountError",
     "Calculation",
     "CalculatorError",
@@ -35,6 +27,8 @@ __all__ = [
     "Input",
     "ItemAssessment",
     "MissingInputsError",
+    "Overlap",
+    "PolicyInfo",
     "Rule",
     "RuleBook",
     "YesNoError",
@@ -42,9 +36,6 @@ __all__ = [
     "compute",
     "format_rate",
     "format_yuan",
-    "get_rule",
-    "load_rulebook",
-    "load_rules",
     "match_items",
     "missing_inputs",
     "parse_yuan",

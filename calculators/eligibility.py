@@ -7,15 +7,16 @@ from decimal import Decimal
 from typing import Any
 
 from .conditions import assess, status_of
-from .engine import calculate, load_rulebook
+from .engine import calculate
 from .inputs import missing_required, normalize_inputs
 from .models import Rule
 from .money import format_yuan
 from .profile import GENERAL_FIELDS, EnterpriseProfile, build_profile
 from .results import EligibilityReport, ItemAssessment
+from .rulebook import RuleBook
 
 
-def check_eligibility(profile: EnterpriseProfile | Mapping[str, Any]) -> EligibilityReport:
+def check_eligibility(rulebook: RuleBook, profile: EnterpriseProfile | Mapping[str, Any]) -> EligibilityReport:
     """Assess every item the profile says something specific about.
 
     An item is assessed when one of its inputs is known from a profile field that is not
@@ -33,7 +34,6 @@ def check_eligibility(profile: EnterpriseProfile | Mapping[str, Any]) -> Eligibi
     value that cannot be read raises CalculatorError.
     """
     profile = build_profile(profile)
-    rulebook = load_rulebook()
     concerned = {rule.id for rule in rulebook.rules if _concerns(rule, profile)}
     for overlap in rulebook.overlaps:
         if overlap.assess_together and concerned & set(overlap.items):
@@ -85,7 +85,7 @@ def _assess_item(rule: Rule, profile: EnterpriseProfile) -> ItemAssessment:
     checks = assess(rule, supplied)
     computable = not missing_required(rule, supplied)
     return ItemAssessment(
-        item=rule.id, title=rule.title, clause=rule.clause, status=status_of(checks),
+        item=rule.id, doc_id=rule.doc_id, title=rule.title, clause=rule.clause, status=status_of(checks),
         conditions=checks, calculation=calculate(rule, supplied) if computable else None,
     )
 

@@ -1,66 +1,31 @@
-"""Public entry points: load the rules, find what is missing, compute one item."""
+"""Public entry points: find what is missing, compute one item, from the rulebook passed in."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from .amounts import assumption_note, fixed_amount, rate_amount, tiered_amount
 from .conditions import assess
-from .errors import CalculatorError, MissingInputsError
+from .errors import MissingInputsError
 from .inputs import missing_required, normalize_inputs, with_defaults
-from .models import Input, Rule, RuleBook
+from .models import Input, Rule
 from .results import Calculation
-
-RULES_PATH = Path(__file__).with_name("rules.yaml")
-
-
-def read_rulebook(path: Path | str = RULES_PATH) -> RuleBook:
-    """Parse and validate a rules file; a malformed file raises pydantic.ValidationError."""
-    with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
-    return RuleBook.model_validate(data)
+from .rulebook import RuleBook
 
 
-@lru_cache(maxsize=1)
-def load_rulebook() -> RuleBook:
-    """The packaged rules, read once per process."""
-    return read_rulebook(RULES_PATH)
-
-
-def load_rules() -> dict[str, Rule]:
-    """Every item of 三、专项政策, by id, in clause order.
-
-    The file is parsed once (cached); each call returns a fresh dict of the same frozen
-    Rule objects, so a caller mutating the dict cannot corrupt the cache.
-    """
-    return {rule.id: rule for rule in load_rulebook().rules}
-
-
-def get_rule(item_id: str) -> Rule:
-    rules = load_rules()
-    if item_id not in rules:
-        raise CalculatorError(f"未知的补助项目：“{item_id}”")
-    return rules[item_id]
-
-
-def missing_inputs(item_id: str, inputs: Mapping[str, Any]) -> list[Input]:
-    """Required inputs of `item_id` not yet in `inputs`, in the order to ask them.
+def missing_inputs(rule: Rule, inputs: Mapping[str, Any]) -> list[Input]:
+    """Required inputs of `rule` not yet in `inputs`, in the order to ask them.
 
     Each Input carries `ask.zh` / `ask.en`, the follow-up question. Supplied values are
     validated on the way, so a bad value raises CalculatorError here already.
     """
-    rule = get_rule(item_id)
     return missing_required(rule, normalize_inputs(rule, inputs))
 
 
-def compute(item_id: str, inputs: Mapping[str, Any]) -> Calculation:
-    """Compute one item from the given inputs.
+def compute(rule: Rule, inputs: Mapping[str, Any]) -> Calculation:
+    """Compute one item (a rule of a policy's RuleBook) from the given inputs.
 
     Raises CalculatorError for an unknown item or input, a bad value, or inconsistent
     parts, and MissingInputsError (a CalculatorError) when a required input is absent.
@@ -68,11 +33,10 @@ def compute(item_id: str, inputs: Mapping[str, Any]) -> Calculation:
     calculation lists it in `open_conditions`; a condition answered "no"
     makes it ineligible with the amount 0 and the reason in words.
     """
-    rule = get_rule(item_id)
     supplied = normalize_inputs(rule, inputs)
     missing = missing_required(rule, supplied)
     if missing:
-        raise MissingInputsError(item_id, missing)
+        raise MissingInputsError(rule.id, missing)
     return calculate(rule, supplied)
 
 
@@ -86,7 +50,7 @@ def calculate(rule: Rule, supplied: dict[str, Any]) -> Calculation:
     notes = [assumption_note(rule, spec.name, values[spec.name]) for spec in defaulted]
     notes += list(rule.notes)
     common: dict[str, Any] = {
-        "item": rule.id, "title": rule.title, "inputs": values,
+        "item": rule.id, "doc_id": rule.doc_id, "title": rule.title, "inputs": values,
         "clause": rule.clause, "quote": rule.quote, "notes": notes, "open_conditions": open_conditions,
     }
     reason = "；".join(check.reason or "" for check in failed) or None
@@ -112,7 +76,7 @@ def calculate(rule: Rule, supplied: dict[str, Any]) -> Calculation:
     )
 
 
-def match_items(text: str) -> list[str]:
+def match_items(rulebook: RuleBook, text: str) -> list[str]:
     """Item ids whose keywords occur in `text`, best match (longest keyword) first.
 
     A plain substring match meant as a cheap first pass for intent routing; ties keep
@@ -120,7 +84,7 @@ def match_items(text: str) -> list[str]:
     """
     lowered = text.lower()
     scored: list[tuple[int, int, str]] = []
-    for position, rule in enumerate(load_rules().values()):
+    for position, rule in enumerate(rulebook.rules):
         hits = [len(word) for word in (*rule.keywords.zh, *rule.keywords.en)
                 if word.lower() in lowered]
         if hits:

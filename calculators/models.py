@@ -25,7 +25,6 @@ from .money import parse_rate, parse_yuan
 from .profile import EnterpriseProfile
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
-CLAUSE = r"^三、专项政策（[一二三四五六七]）$"
 NO_PREVIOUS_LEVEL = "none"
 # Pinyin annotations in the scraped source look like 數(shù); none may survive in a quote.
 _PINYIN_NOTE = re.compile(r"\([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜ]+\)")
@@ -162,9 +161,12 @@ class Keywords(StrictModel):
 
 class Rule(StrictModel):
     id: str = Field(pattern=SNAKE)
+    # The policy the rule belongs to: its rulebook's `policy.doc_id`, filled in at load.
+    doc_id: str = ""
     title: str
     title_en: str
-    clause: str = Field(pattern=CLAUSE)
+    # The clause's location label in its policy (三、专项政策（二）); the library checks it exists.
+    clause: str = Field(min_length=1)
     quote: str
     calculation: Literal["rate", "tiered", "fixed", "no_figure"]
     inputs: list[Input] = []
@@ -260,39 +262,3 @@ class Rule(StrictModel):
                     raise ValueError(f"{self.id}: previous tier defaults to {NO_PREVIOUS_LEVEL}")
             if any(tier.up_to for tier in self.tiers) and self.cap_scope is None:
                 raise ValueError(f"{self.id}: up-to tiers need a cap_scope")
-
-
-class PolicyInfo(StrictModel):
-    title: str
-    issuer: str
-    source_file: str
-    # The document in corpus/documents.yaml, which holds the policy's dates.
-    doc_id: str
-
-
-class Overlap(StrictModel):
-    """Items that may concern the same facts; the check explains how they relate."""
-
-    items: list[str] = Field(min_length=2)
-    note: str
-    # When one of the items concerns the enterprise, assess the others too: the same
-    # purchase may qualify for each of them.
-    assess_together: bool = False
-
-
-class RuleBook(StrictModel):
-    policy: PolicyInfo
-    rules: list[Rule]
-    overlaps: list[Overlap] = []
-
-    @model_validator(mode="after")
-    def _unique_and_known(self) -> RuleBook:
-        ids = [rule.id for rule in self.rules]
-        duplicates = sorted({item for item in ids if ids.count(item) > 1})
-        if duplicates:
-            raise ValueError(f"duplicate rule ids: {duplicates}")
-        for overlap in self.overlaps:
-            unknown = set(overlap.items) - set(ids)
-            if unknown:
-                raise ValueError(f"overlap names unknown items: {sorted(unknown)}")
-        return self

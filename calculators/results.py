@@ -15,6 +15,8 @@ class Calculation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item: str
+    # The policy whose rule computed this (Rule.doc_id).
+    doc_id: str = ""
     title: str
     eligible: bool
     # None only for items the policy gives no figure for.
@@ -50,6 +52,7 @@ class ItemAssessment(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     item: str
+    doc_id: str = ""
     title: str
     clause: str
     status: ItemStatus

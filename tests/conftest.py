@@ -36,19 +36,19 @@ def build_fast_assistant(settings: Settings, sessions_db: Path | None = None):
     """The assistant with every real part except the embedding model: the hashing embedder and
     an in-memory dense index stand in for e5 and Chroma. The one place tests construct it."""
     from assistant.core import Assistant
-    from assistant.corpus.documents import load_corpus
+    from assistant.corpus.library import load_library
     from assistant.retrieval.dense import InMemoryVectors
     from assistant.retrieval.embeddings import HashingEmbedder
     from assistant.retrieval.hybrid import HybridRetriever
     from assistant.retrieval.lexical import tokenizer_for
     from assistant.storage.sessions import SessionStore
     from assistant.understanding.vocabulary import Vocabulary
-    from calculators import load_rulebook
 
-    documents = load_corpus(settings.corpus_dir)
+    library = load_library(settings.corpus_dir)
+    documents = library.documents
     dense = InMemoryVectors([clause for document in documents for clause in document.clauses], HashingEmbedder())
     vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
-    return Assistant(settings=settings, documents=documents, rulebook=load_rulebook(), vocabulary=vocabulary,
+    return Assistant(settings=settings, library=library, vocabulary=vocabulary,
                      retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
                      sessions=SessionStore(sessions_db or settings.sessions_db, settings.session_ttl_seconds))
 

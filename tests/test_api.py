@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from assistant.storage.feedback import FeedbackStore
-from calculators import check_eligibility, compute, load_rules
+from tests.fuyang import check_eligibility, compute, load_rules
 from tests.live_server import BrokenAssistant, GatedAssistant, server_settings, start_server
 
 PORTAL = "https://portal.example.gov.cn"

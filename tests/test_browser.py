@@ -17,8 +17,9 @@ import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
 from assistant.storage.feedback import FeedbackStore
-from calculators import compute, format_yuan
+from calculators import format_yuan
 from tests.conftest import free_port
+from tests.fuyang import compute
 from tests.live_server import SCREENSHOTS, server_settings, start_server
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -4,7 +4,8 @@ import re
 import pytest
 
 from assistant.config import REPO_ROOT
-from assistant.corpus.documents import BOILERPLATE_LINE, PINYIN_NOTE, load_corpus, load_metadata, parse_document
+from assistant.corpus.documents import BOILERPLATE_LINE, PINYIN_NOTE, parse_document
+from assistant.corpus.library import load_library
 from assistant.understanding.text import to_simplified
 
 CORPUS = REPO_ROOT / "corpus"
@@ -13,22 +14,24 @@ ANY_PINYIN = re.compile(r"[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘ�
 
 @pytest.fixture(scope="module")
 def document():
-    return load_corpus(CORPUS)[0]
+    return load_library(CORPUS).documents[0]
 
 
 def test_corpus_holds_the_policy_exactly_as_received():
-    for meta in load_metadata(CORPUS):
-        assert meta.received_sha256, f"{meta.file}: no received_sha256 in documents.yaml"
-        digest = hashlib.sha256((CORPUS / meta.file).read_bytes()).hexdigest()
-        assert digest == meta.received_sha256, f"{meta.file} is no longer the text as received"
+    library = load_library(CORPUS)
+    assert not library.problems and library.policies
+    for policy in library.policies:
+        assert policy.meta.received_sha256, f"{policy.meta.file}: no received_sha256 in policy.yaml"
+        digest = hashlib.sha256((policy.folder / policy.meta.file).read_bytes()).hexdigest()
+        assert digest == policy.meta.received_sha256, f"{policy.meta.file} is no longer the text as received"
 
 
 def test_metadata_describes_the_document():
-    meta = load_metadata(CORPUS)[0]
+    meta = load_library(CORPUS).policies[0].meta
     assert meta.in_force_from.isoformat() == "2021-11-20"
     assert meta.in_force_until.isoformat() == "2025-12-31"
     assert meta.adopted_by == "区政府第88次常务会议"
-    assert "富政办〔2019〕20号" in meta.repeals
+    assert any("富政办〔2019〕20号" in repealed for repealed in meta.repeals)
     assert meta.department == "区经信局"
 
 
@@ -71,8 +74,8 @@ def test_quotes_keep_typos_but_search_reads_the_correction(document):
     assert "深入推进" in title.search_text and "未来工厂" in title.search_text
 
 
-def test_adding_a_policy_is_a_text_file_and_a_metadata_entry(tmp_path):
-    meta = load_metadata(CORPUS)[0].model_copy(update={"doc_id": "other", "file": "other.txt"})
+def test_a_policy_text_of_its_own_structure_parses(tmp_path):
+    meta = load_library(CORPUS).policies[0].meta.model_copy(update={"doc_id": "other", "file": "other.txt"})
     raw = "一、总则\n(一)适用范围\n本办法适用于全区企業(yè)。\n本办法自2024年1月1日起施行。\n"
     parsed = parse_document(meta, raw)
     assert [c.location for c in parsed.clauses] == ["一、总则（一）", "施行与有效期"]
@@ -85,9 +88,8 @@ def test_pinyin_pattern_leaves_real_parentheses_alone():
 
 
 def test_the_calculator_rules_name_their_document_and_leave_its_dates_to_it():
-    from calculators import load_rulebook
-
-    policy = load_rulebook().policy
-    meta = {m.doc_id: m for m in load_metadata(CORPUS)}[policy.doc_id]
-    assert policy.source_file == f"corpus/{meta.file}" and policy.title == meta.title
-    assert not {"effective_from", "effective_until"} & set(type(policy).model_fields)
+    library = load_library(CORPUS)
+    fuyang = library.policies[0]
+    assert fuyang.rulebook.policy is not None and fuyang.rulebook.policy.doc_id == fuyang.doc_id
+    assert {rule.doc_id for rule in library.rulebook.rules} == {fuyang.doc_id}
+    assert set(type(fuyang.rulebook.policy).model_fields) == {"doc_id"}

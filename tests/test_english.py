@@ -25,8 +25,9 @@ from assistant.answering.english import (
     yuan_en,
     yuan_zh,
 )
-from assistant.corpus.documents import load_corpus
-from calculators import load_rulebook, read_yuan
+from assistant.corpus.library import load_library
+from calculators import read_yuan
+from tests.fuyang import RULEBOOK
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS = REPO_ROOT / "corpus"
@@ -138,7 +139,7 @@ def test_rate_en(rate, expected):
 
 
 def test_rules_rates_in_english():
-    rates = {rule.id: rate_en(rule.rate) for rule in load_rulebook().rules if rule.rate is not None}
+    rates = {rule.id: rate_en(rule.rate) for rule in RULEBOOK.rules if rule.rate is not None}
     assert rates["robot_purchase"] == "10%"
     assert rates["factory_iot"] == "15%"
     assert rates["digital_engineering_provider"] == "5%"
@@ -193,11 +194,12 @@ NOT_IN_SOURCES = {"区级"}
 
 
 def test_glossary_terms_come_from_the_policy_or_the_rules(glossary):
-    document = load_corpus(CORPUS)[0]
+    document = load_library(CORPUS).documents[0]
     t2s = opencc.OpenCC("t2s")
     policy = t2s.convert(" ".join(f"{clause.location} {clause.text}" for clause in document.clauses))
-    sources = policy + (REPO_ROOT / "calculators" / "rules.yaml").read_text(encoding="utf-8") + \
-        (CORPUS / "documents.yaml").read_text(encoding="utf-8")
+    folder = load_library(CORPUS).policies[0].folder
+    sources = policy + (folder / "rules.yaml").read_text(encoding="utf-8") + \
+        (folder / "policy.yaml").read_text(encoding="utf-8")
     assert [entry.zh for entry in glossary.entries if entry.zh not in sources] == sorted(NOT_IN_SOURCES)
 
 
@@ -290,7 +292,7 @@ TITLE_EXCEPTIONS = {
 
 
 def _choice_labels() -> list[str]:
-    return sorted({choice.label.zh for rule in load_rulebook().rules for spec in rule.inputs
+    return sorted({choice.label.zh for rule in RULEBOOK.rules for spec in rule.inputs
                    for choice in (spec.choices or [])})
 
 
@@ -299,7 +301,7 @@ def test_every_choice_label_renders_in_english(glossary, label):
     assert not CJK.search(glossary.render(label)), glossary.render(label)
 
 
-@pytest.mark.parametrize("title", [rule.title for rule in load_rulebook().rules])
+@pytest.mark.parametrize("title", [rule.title for rule in RULEBOOK.rules])
 def test_every_rule_title_renders_in_english(glossary, title):
     left = "".join(CJK.findall(glossary.render(title)))
     assert left == TITLE_EXCEPTIONS.get(title, ""), glossary.render(title)
@@ -309,7 +311,7 @@ def _words(text: str) -> str:
     return re.sub(r"[“”\"()（）]", "", text).lower().strip()
 
 
-@pytest.mark.parametrize("choice", [choice for rule in load_rulebook().rules for spec in rule.inputs
+@pytest.mark.parametrize("choice", [choice for rule in RULEBOOK.rules for spec in rule.inputs
                                     for choice in (spec.choices or [])
                                     if choice.value.startswith(("city_", "provincial_"))
                                     or choice.value.endswith("_factory") or choice.value == "digital_workshop"],

@@ -11,9 +11,9 @@ from decimal import Decimal
 import pytest
 
 from assistant.config import REPO_ROOT
-from assistant.corpus.documents import load_corpus
+from assistant.corpus.library import load_library
 from assistant.maintenance.evaluate import CATEGORIES, DEV_CASES, EVAL_CASES, fold_for_compare, load_cases, score_case
-from calculators import compute
+from tests.fuyang import compute
 
 CASES = load_cases(EVAL_CASES)
 FACT_FIELDS = {"id", "category", "kind", "turns", "clause_key", "facts", "status", "forbidden"}
@@ -67,7 +67,7 @@ def test_the_not_stated_category_holds_a_few_named_but_unquantified_items():
 
 @pytest.fixture(scope="module")
 def folded_clauses() -> list[str]:
-    return [fold_for_compare(clause.text) for document in load_corpus(REPO_ROOT / "corpus")
+    return [fold_for_compare(clause.text) for document in load_library(REPO_ROOT / "corpus").documents
             for clause in document.clauses]
 
 

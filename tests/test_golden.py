@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
-from calculators import CalculatorError, compute, parse_yuan
+from calculators import CalculatorError, parse_yuan
+from tests.fuyang import compute
 
 GOLDEN_DIR = Path(__file__).parent / "golden"
 OUTPUT_KEYS = {"eligible", "amount_yuan", "cap_yuan", "cap_applied", "formula_contains",

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 from gradio_client import Client
 
-from calculators import compute, format_yuan
+from calculators import format_yuan
+from tests.fuyang import compute
 from tests.live_server import BrokenAssistant, server_settings, start_server
 
 

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from calculators import load_rules
+from tests.fuyang import load_rules
 from tests.live_server import BrokenAssistant, server_settings, start_server
 
 # Enough to find what a type confusion or an encoding slip does, quick enough for the fast tier.

@@ -12,7 +12,7 @@ import chromadb
 import pytest
 
 from assistant.config import Settings
-from assistant.corpus.documents import load_corpus
+from assistant.corpus.library import load_library
 from assistant.retrieval import chroma_index, index_versions
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
 from assistant.retrieval.embeddings import ChromaPolicyEmbedding, HashingEmbedder
@@ -25,7 +25,7 @@ QUESTION = "省级工业互联网平台一次性补助"
 def store(tmp_path, monkeypatch):
     monkeypatch.setattr(index_versions, "RETIRE_GRACE_SECONDS", 0)
     settings = Settings(data_dir=tmp_path / "data")
-    return settings, load_corpus(settings.corpus_dir), HashingEmbedder()
+    return settings, load_library(settings.corpus_dir).documents, HashingEmbedder()
 
 
 def orphan_folders(settings: Settings) -> set[str]:

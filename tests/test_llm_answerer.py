@@ -16,7 +16,7 @@ from assistant.integrations.llm import configured_answerer, model_answerer
 from assistant.integrations.llm.answerer import MAX_RECENT_QUESTIONS, REPLACED_WARNING, UNAVAILABLE_WARNING
 from assistant.integrations.llm.loop import MAX_TOOL_STEPS
 from assistant.integrations.llm.streaming import current_sink, reply_stream, streaming_to
-from calculators import load_rules
+from tests.fuyang import load_rules
 from tests.llm_fakes import ScriptedChatModel, answer, calls
 
 DAY = date(2024, 6, 1)  # the policy in force: no validity warning beside the model's

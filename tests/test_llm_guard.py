@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from assistant.answering.english import Glossary
-from assistant.corpus.documents import load_corpus
+from assistant.corpus.library import load_library
 from assistant.integrations.llm.figures import figures_in
 from assistant.integrations.llm.guard import Evidence, GroundingGuard
 from assistant.integrations.llm.prompts import ECHO_MIN_CHARS, EchoDetector, Prompts
@@ -25,7 +25,7 @@ def prompts():
 
 @pytest.fixture(scope="module")
 def guard(settings, prompts):
-    documents = load_corpus(settings.corpus_dir)
+    documents = load_library(settings.corpus_dir).documents
     glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
     return GroundingGuard(documents, [entry.en for entry in glossary.entries], EchoDetector(prompts))
 

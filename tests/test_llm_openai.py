@@ -19,8 +19,8 @@ from assistant.config import get_settings
 from assistant.core import Assistant
 from assistant.integrations.llm import configured_answerer
 from assistant.integrations.llm.answerer import REPLACED_WARNING, UNAVAILABLE_WARNING
-from calculators import load_rules
 from tests.conftest import build_fast_assistant
+from tests.fuyang import load_rules
 from tests.live_server import EXPIRED_DAY, server_settings, start_server
 from tests.scripted_llm_server import ScriptedLLMServer, system_prompt, tool_names
 from tests.test_gradio_client import last_answer

@@ -19,7 +19,8 @@ from gradio_client import Client
 
 from assistant.maintenance.loadtest import Turn, last_answer, script
 from assistant.web.guards import ApiError, ChatSlots
-from calculators import compute, format_yuan
+from calculators import format_yuan
+from tests.fuyang import compute
 from tests.live_server import GatedAssistant, server_settings, start_server
 
 ROBOT_QUESTION = "我们买了工业机器人，花了420万，补贴多少"

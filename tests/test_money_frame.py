@@ -7,7 +7,7 @@ from datetime import date
 from decimal import Decimal
 
 from assistant.contract import Status
-from calculators import compute
+from tests.fuyang import compute
 
 TODAY = date(2026, 12, 3)
 HAD_FIRST_CLOUD = "我们是小微制造企业，之前已经拿过一次首次上云的补助了，这次买云服务又花了3万，能补多少？"

@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from assistant.config import REPO_ROOT
 from assistant.integrations.tools import all_tools
 from assistant.web.forms import read_inputs, read_money
-from calculators import check_eligibility, compute, get_rule, read_yes_no, read_yuan
+from calculators import read_yes_no, read_yuan
+from tests.fuyang import RULEBOOK, check_eligibility, compute, get_rule
 
 ITEM = "robot_purchase"
 PAID = "robot_purchase_yuan"  # the amount paid for: may not be 0
@@ -78,7 +79,7 @@ YES_NO = [
 
 @pytest.fixture(scope="module")
 def tools():
-    return {tool.name: tool for tool in all_tools()}
+    return {tool.name: tool for tool in all_tools(RULEBOOK)}
 
 
 def _call(tool, args: dict[str, Any]) -> Any:
@@ -114,7 +115,7 @@ def _received_assessed(report: dict) -> Decimal | None:
 MONEY_ENTRIES = {
     "reader": lambda tools, v: read_yuan(v),
     "form": lambda tools, v: _received_in(
-        compute(ITEM, read_inputs(ITEM, {PAID: PAID_VALUE, RECEIVED: v})).model_dump(mode="json")),
+        compute(ITEM, read_inputs(get_rule(ITEM), {PAID: PAID_VALUE, RECEIVED: v})).model_dump(mode="json")),
     "calculator_tool": lambda tools, v: _received_in(
         _call(tools[ITEM], {PAID: PAID_VALUE, RECEIVED: v})["calculation"]),
     "eligibility_tool": lambda tools, v: _received_assessed(
@@ -146,7 +147,7 @@ def test_every_entry_point_reads_money_alike(tools, entry, typed, expected):
 
 PAID_ENTRIES = {
     "reader": lambda tools, v: read_yuan(v, allow_zero=False),
-    "form": lambda tools, v: compute(ITEM, read_inputs(ITEM, {PAID: v})),
+    "form": lambda tools, v: compute(ITEM, read_inputs(get_rule(ITEM), {PAID: v})),
     "calculator_tool": lambda tools, v: _call(tools[ITEM], {PAID: v}),
     "eligibility_tool": lambda tools, v: _call(tools["eligibility_check"], {PAID: v}),
     "check_eligibility": lambda tools, v: check_eligibility({PAID: v}),
@@ -171,7 +172,7 @@ def _met(report: dict) -> bool | None:
 
 YES_NO_ENTRIES = {
     "reader": lambda tools, v: read_yes_no(v),
-    "form": lambda tools, v: compute(ITEM, read_inputs(ITEM, {PAID: PAID_VALUE, MEETS: v})).inputs.get(MEETS),
+    "form": lambda tools, v: compute(ITEM, read_inputs(get_rule(ITEM), {PAID: PAID_VALUE, MEETS: v})).inputs.get(MEETS),
     "calculator_tool": lambda tools, v: _call(tools[ITEM], {PAID: PAID_VALUE, MEETS: v})["calculation"][
         "inputs"].get(MEETS),
     "eligibility_tool": lambda tools, v: _met(
@@ -203,7 +204,7 @@ def test_unknown_is_never_no():
 
 
 def test_eligibility_tool_reads_chinese_numerals_instead_of_raising():
-    tool = next(tool for tool in all_tools() if tool.name == "eligibility_check")
+    tool = next(tool for tool in all_tools(RULEBOOK) if tool.name == "eligibility_check")
     content = tool.invoke({PAID: "三百万"})
     assert "30万元" in content
 
@@ -224,7 +225,7 @@ def _written(n: int) -> list[str]:
 def test_written_amounts_read_back_exactly(n, data):
     text = data.draw(st.sampled_from(_written(n)))
     assert read_yuan(text) == n == read_money(text)
-    assert read_inputs(ITEM, {RECEIVED: text})[RECEIVED] == n
+    assert read_inputs(get_rule(ITEM), {RECEIVED: text})[RECEIVED] == n
 
 
 # ---- no model ----------------------------------------------------------------------------

@@ -14,7 +14,7 @@ import pytest
 
 from assistant.contract import Status
 from assistant.dialogue.state import ConversationState
-from calculators import compute
+from tests.fuyang import compute
 
 TODAY = date(2026, 12, 3)
 EXPIRY = "2025年12月31日"

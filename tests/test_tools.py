@@ -6,12 +6,12 @@ from langchain_core.tools import StructuredTool
 from pydantic import ValidationError
 
 from assistant.integrations.tools import all_tools, eligibility_tool
-from calculators import load_rules
+from tests.fuyang import RULEBOOK, load_rules
 
 
 @pytest.fixture(scope="module")
 def tools():
-    return {tool.name: tool for tool in all_tools()}
+    return {tool.name: tool for tool in all_tools(RULEBOOK)}
 
 
 def call(tool, args):
@@ -47,7 +47,7 @@ def test_bad_amounts_become_tool_errors_not_numbers(tools):
 
 
 def test_eligibility_tool_lists_items_with_conditions():
-    message = call(eligibility_tool(), {"robot_purchase_yuan": "300万", "iot_investment_yuan": "60万"})
+    message = call(eligibility_tool(RULEBOOK), {"robot_purchase_yuan": "300万", "iot_investment_yuan": "60万"})
     items = {item["item"]: item for item in message.artifact["items"]}
     assert {"robot_purchase", "factory_iot"} <= set(items)
     assert "30万元" in message.content

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from assistant.web.chat_view import md_escape, question_markdown, valid_text
 from assistant.web.forms import FormError, read_inputs, read_profile
+from tests.fuyang import RULEBOOK, get_rule
 
 # CommonMark: a backslash before ASCII punctuation shows the punctuation and nothing else.
 _ESCAPE_PAIR = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -87,17 +88,18 @@ def test_the_chatbot_renders_no_math_and_keeps_its_sanitizer(assistant):
 @pytest.mark.parametrize("value", [[1], ["420万"], {"a": 1}, [[1]], "42\ud800万"])
 def test_a_money_value_is_a_string_or_a_number(value):
     with pytest.raises(FormError, match="机器人购置款"):
-        read_inputs("robot_purchase", {"robot_purchase_yuan": value})
+        read_inputs(get_rule("robot_purchase"), {"robot_purchase_yuan": value})
 
 
 @pytest.mark.parametrize("field, value", [("robot_purchase_yuan", [1]), ("is_sme", ["是"]),
                                           ("future_factory_level", {"a": 1}), ("future_factory_level", ["x"])])
 def test_a_profile_value_is_a_string_a_number_or_a_bool(field, value):
     with pytest.raises(FormError):
-        read_profile({field: value})
+        read_profile(RULEBOOK, {field: value})
 
 
 def test_strings_numbers_and_bools_are_still_read():
-    assert read_inputs("robot_purchase", {"robot_purchase_yuan": "420万"})["robot_purchase_yuan"] == 4_200_000
-    assert read_inputs("robot_purchase", {"robot_purchase_yuan": 4_200_000})["robot_purchase_yuan"] == 4_200_000
-    assert read_profile({"is_sme": True, "robot_purchase_yuan": 1.5e6}).is_sme is True
+    robot = get_rule("robot_purchase")
+    assert read_inputs(robot, {"robot_purchase_yuan": "420万"})["robot_purchase_yuan"] == 4_200_000
+    assert read_inputs(robot, {"robot_purchase_yuan": 4_200_000})["robot_purchase_yuan"] == 4_200_000
+    assert read_profile(RULEBOOK, {"is_sme": True, "robot_purchase_yuan": 1.5e6}).is_sme is True

@@ -9,12 +9,13 @@ import pytest
 from assistant.answering.calculations import to_contract
 from assistant.config import get_settings
 from assistant.contract import Citation, Reply, Status
-from assistant.corpus.documents import load_corpus
+from assistant.corpus.library import load_library
 from assistant.storage.feedback import FeedbackIn, FeedbackStore, mask_personal_data
 from assistant.web.chat_view import ClauseIndex, compact_text, full_markdown, growing_prefixes, md_escape
 from assistant.web.forms import FormError, profile_fields, read_inputs, read_money, read_profile
 from assistant.web.guards import RateLimiter, _forbidden_path
-from calculators import compute, format_yuan
+from calculators import format_yuan
+from tests.fuyang import RULEBOOK, compute, get_rule
 
 
 @pytest.mark.parametrize("text, hidden", [
@@ -67,26 +68,27 @@ def test_unreadable_money_says_why(typed):
 
 
 def test_inputs_leave_rules_to_the_calculators():
-    inputs = read_inputs("robot_purchase", {"robot_purchase_yuan": "420万", "meets_gb_t_12643": "不确定"})
+    inputs = read_inputs(get_rule("robot_purchase"), {"robot_purchase_yuan": "420万", "meets_gb_t_12643": "不确定"})
     assert inputs == {"robot_purchase_yuan": Decimal(4_200_000), "meets_gb_t_12643": None}
-    assert read_inputs("robot_purchase", {"made_up": 1}) == {"made_up": 1}
+    assert read_inputs(get_rule("robot_purchase"), {"made_up": 1}) == {"made_up": 1}
 
 
 def test_profile_reads_labels_and_yes_no():
-    profile = read_profile({"future_factory_level": "市级“智能工厂”", "is_sme": "是", "in_block_economy": "否",
-                            "robot_purchase_yuan": "420万", "is_manufacturing": "不确定"})
+    profile = read_profile(RULEBOOK, {"future_factory_level": "市级“智能工厂”", "is_sme": "是",
+                                      "in_block_economy": "否", "robot_purchase_yuan": "420万",
+                                      "is_manufacturing": "不确定"})
     assert profile.future_factory_level == "city_smart_factory"
     assert profile.is_sme is True and profile.in_block_economy is False and profile.is_manufacturing is None
     assert profile.robot_purchase_yuan == 4_200_000
     with pytest.raises(FormError):
-        read_profile({"is_sme": "可能"})
+        read_profile(RULEBOOK, {"is_sme": "可能"})
 
 
 def test_every_profile_field_has_a_form_field():
     from calculators import EnterpriseProfile
 
-    assert {f.name for f in profile_fields()} == set(EnterpriseProfile.model_fields)
-    assert all(f.choices for f in profile_fields() if f.kind == "choice")
+    assert {f.name for f in profile_fields(RULEBOOK)} == set(EnterpriseProfile.model_fields)
+    assert all(f.choices for f in profile_fields(RULEBOOK) if f.kind == "choice")
 
 
 def test_rate_limiter_is_a_sliding_window():
@@ -110,7 +112,7 @@ def test_path_guard(path, forbidden):
 
 @pytest.fixture(scope="module")
 def index():
-    return ClauseIndex(load_corpus(get_settings().corpus_dir))
+    return ClauseIndex(load_library(get_settings().corpus_dir).documents, RULEBOOK)
 
 
 def calculated_reply(index) -> Reply:

@@ -9,7 +9,7 @@ from assistant.answering.english import yuan_en
 from assistant.contract import CalculationOut
 from assistant.outcomes import Calculated, InputError, NeedsInput
 from assistant.understanding.text import Script
-from calculators import Calculation, format_yuan, get_rule
+from calculators import Calculation, RuleBook, format_yuan
 
 
 def _plain(value: Any) -> Any:
@@ -26,9 +26,9 @@ def to_contract(calc: Calculation) -> CalculationOut:
     )
 
 
-def _line(calc: Calculation, script: Script) -> str:
+def _line(calc: Calculation, script: Script, rulebook: RuleBook) -> str:
     english = script is Script.ENGLISH
-    title = get_rule(calc.item).title_en if english else calc.title
+    title = rulebook.rule(calc.item).title_en if english else calc.title
     if calc.amount_yuan is None:
         # The formula already says "政策未规定具体金额：…" with what the clause does promise.
         return (f"{title}: the policy sets no amount for this item. {calc.formula}" if english
@@ -38,7 +38,7 @@ def _line(calc: Calculation, script: Script) -> str:
                 else f"{title}：不符合条件——{calc.reason}")
     capped = (" (the cap applies)" if english else "（已按上限计算）") if calc.cap_applied else ""
     # A level paid "不超过N万元" is a ceiling the department decides within, not a promise.
-    ceiling = _up_to(calc)
+    ceiling = _up_to(calc, rulebook)
     if english:
         return (f"{title}: {'up to ' if ceiling else ''}{yuan_en(calc.amount_yuan)}{capped}.\n"
                 f"Formula: {calc.formula}")
@@ -46,18 +46,18 @@ def _line(calc: Calculation, script: Script) -> str:
     return f"{title}：{amount}{capped}。\n计算过程：{calc.formula}"
 
 
-def _up_to(calc: Calculation) -> bool:
-    rule = get_rule(calc.item)
+def _up_to(calc: Calculation, rulebook: RuleBook) -> bool:
+    rule = rulebook.rule(calc.item)
     level = calc.inputs.get(rule.tier_input or "")
     return bool(rule.tiers and level and any(t.level == level and t.up_to for t in rule.tiers))
 
 
-def needs_input_text(outcome: NeedsInput, script: Script) -> str:
+def needs_input_text(outcome: NeedsInput, script: Script, rulebook: RuleBook) -> str:
     english = script is Script.ENGLISH
     preface = f"{outcome.preface} " if outcome.preface else ""
     if outcome.choosing_item:
         return f"{preface}{outcome.follow_up}"
-    rule = get_rule(outcome.items[0])
+    rule = rulebook.rule(outcome.items[0])
     title = rule.title_en if english else rule.title
     return (f"{preface}To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
             else f"{preface}计算“{title}”还需要一项信息：{outcome.follow_up}")
@@ -68,11 +68,11 @@ def error_text(outcome: InputError) -> str:
     return f"{outcome.message}{again}"
 
 
-def calculated_text(outcome: Calculated, script: Script) -> str:
+def calculated_text(outcome: Calculated, script: Script, rulebook: RuleBook) -> str:
     english = script is Script.ENGLISH
     lead = ("Estimate under section 三、专项政策 of the policy:" if english
             else "按政策“三、专项政策”测算：")
-    lines = [lead] + [_line(calc, script) for calc in outcome.calculations]
+    lines = [lead] + [_line(calc, script, rulebook) for calc in outcome.calculations]
     if outcome.total and len(outcome.calculations) >= 2:
         # Every item with a figure, one not eligible at 0, so the sum reads as the items above it.
         amounts = [(calc.amount_yuan or Decimal(0)) if calc.eligible else Decimal(0)

@@ -221,8 +221,8 @@ class DirectAnswers:
                          f"{meta.adopted_by}." if english else
                          f"本政策经{meta.adopted_by}审议通过，由{meta.issuer}于{_zh(meta.issued)}印发。")
         if Asked.REPEAL in kinds:
-            lines.append(f"When it took effect it repealed {meta.repeals}." if english else
-                         f"本政策施行时，{meta.repeals}同时废止。")
+            lines.append(f"When it took effect it repealed {meta.repeals_text}." if english else
+                         f"本政策施行时，{meta.repeals_text}同时废止。")
         return lines
 
     def _other_version(self, question: Question, meta: DocumentMeta) -> bool:
@@ -244,9 +244,9 @@ class DirectAnswers:
         if english:
             return (f"This assistant answers from one policy only, in force from {date_en(meta.in_force_from)} "
                     f"until {date_en(meta.in_force_until)}; it does not state what other, earlier or later "
-                    f"policies provide. It repealed {meta.repeals}.")
+                    f"policies provide. It repealed {meta.repeals_text}.")
         return (f"政策原文没有规定其他、更早或更新政策的内容：本政策自{_zh(meta.in_force_from)}起施行，"
-                f"有效期至{_zh(meta.in_force_until)}，施行时{meta.repeals}同时废止。")
+                f"有效期至{_zh(meta.in_force_until)}，施行时{meta.repeals_text}同时废止。")
 
 
 def _zh(day: date) -> str:

@@ -11,21 +11,22 @@ from typing import Protocol
 from assistant.answering import extractive
 from assistant.answering.direct import DOCUMENT_KINDS, FIGURE_KINDS, ITEM_KINDS, DirectAnswers
 from assistant.answering.rule_facts import RuleFacts
-from assistant.corpus.documents import Document, DocumentMeta
+from assistant.corpus.documents import ClauseRef, Document, DocumentMeta, rule_clause
 from assistant.dialogue.state import ConversationState
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
 from assistant.understanding.text import MONEY_FIGURE, Script
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import Rule, RuleBook, get_rule
+from calculators import Rule, RuleBook
 
 _DIGIT = re.compile(r"\d")
 
 
 def no_figure_set(rule: Rule, script: Script) -> NotStated:
     """An item that promises support but sets no figure, asked for one: not stated, citing its clause."""
-    return NotStated(reasons=(RuleFacts(rule, script is Script.ENGLISH).no_figure() or "",), locations=(rule.clause,))
+    reason = RuleFacts(rule, script is Script.ENGLISH).no_figure() or ""
+    return NotStated(reasons=(reason,), locations=(rule_clause(rule),))
 
 
 # How many of the best clauses are weighed by how many of the question's policy terms they hold:
@@ -55,6 +56,10 @@ class ExtractiveAnswerer:
     def meta_for(self, doc_id: str) -> DocumentMeta:
         return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
 
+    def _ref(self, location: str) -> ClauseRef:
+        """The first library clause at `location`, for a location understanding found by label."""
+        return next(c.ref for d in self.documents for c in d.clauses if c.location == location)
+
     def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
         retrieval = self.retriever.retrieve(question.text, k=self.top_k,
                                             expanded=question.search_text, places=question.entities.places)
@@ -69,10 +74,10 @@ class ExtractiveAnswerer:
             state.topic.item = items[0]
         unpaid_clauses = set(question.unpaid_levels.values())
         if unpaid_clauses and self._figure_asked(question) and all(
-                get_rule(item).clause in unpaid_clauses for item in items):
+                self.rulebook.rule(item).clause in unpaid_clauses for item in items):
             # "市级聚能工厂补多少": a kind named beside the ladder that pays nothing for it.
             location = next(iter(question.unpaid_levels.values()))
-            return NotStated(reasons=(self._unpaid(question, location, items),), locations=(location,))
+            return NotStated(reasons=(self._unpaid(question, location, items),), locations=(self._ref(location),))
         anchor = self._anchor(question, items, state)
         if anchor:
             retrieval = self.retriever.promote(retrieval, anchor)
@@ -97,25 +102,25 @@ class ExtractiveAnswerer:
                 state.topic.item = paid[0]
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
-        items = [item for item in items if get_rule(item).clause in (each_clause or [top.clause.location])]
+        items = [item for item in items if self.rulebook.rule(item).clause in (each_clause or [top.clause.location])]
         if question.unmentioned:
             # "二手设备算不算": the policy never speaks of what the question turns on.
-            return NotStated(reasons=(self._unmentioned(question, top),), locations=(top.clause.location,))
+            return NotStated(reasons=(self._unmentioned(question, top),), locations=(top.clause.ref,))
         if not items and question.text in self.vocabulary.number_wanted and not _DIGIT.search(top.clause.text):
             # "银行贷款能贷多少": the clause on the subject sets no number at all.
-            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
+            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.ref,))
         if not items and self._money_asked(question) and not MONEY_FIGURE.search(top.clause.text):
             # "首席信息官有补贴吗": the clause on the subject sets no money at all.
-            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.location,))
-        unset = [item for item in items[:1] if get_rule(item).calculation == "no_figure"]
-        if unset and _RATE_FIGURE.search(get_rule(unset[0]).quote or "") and Asked.RATE in question.asked \
+            return NotStated(reasons=(self._no_number(question, top),), locations=(top.clause.ref,))
+        unset = [item for item in items[:1] if self.rulebook.rule(item).calculation == "no_figure"]
+        if unset and _RATE_FIGURE.search(self.rulebook.rule(unset[0]).quote or "") and Asked.RATE in question.asked \
                 and not set(question.asked) & {Asked.CAP, Asked.THRESHOLD}:
             # "新制造业计划的比例会不会上调", "补助比例提高多少": the clause states a rate (提高2个百分点),
             # which is what a question naming the rate asks, whatever else it says of money.
             unset = []
         if unset and set(question.asked) & {Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD}:
             # "“1+N”试点补多少": the item promises support but sets no figure — what the policy does not state.
-            return no_figure_set(get_rule(unset[0]), question.script)
+            return no_figure_set(self.rulebook.rule(unset[0]), question.script)
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
             return NotStated(reasons=tuple(direct.unstated))
@@ -209,7 +214,7 @@ class ExtractiveAnswerer:
         several = len(question.parts) >= 2 or question.text in self.vocabulary.several
         if not several or not (set(question.asked) & ITEM_KINDS or question.text in self.vocabulary.number_wanted):
             return []
-        clauses = list(dict.fromkeys(get_rule(item).clause for item in items))
+        clauses = list(dict.fromkeys(self.rulebook.rule(item).clause for item in items))
         return clauses if len(clauses) >= 2 else []
 
     def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
@@ -251,7 +256,7 @@ class ExtractiveAnswerer:
         levels_of_item = bool(items) and Asked.COUNT not in asked and any(
             level.item == items[0] for level in question.entities.levels)
         if items and (asked & ITEM_KINDS or question.follow_up or levels_of_item):
-            return get_rule(items[0]).clause
+            return self.rulebook.rule(items[0]).clause
         if question.follow_up and state.topic.clause:
             return state.topic.clause
         return None

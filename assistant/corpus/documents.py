@@ -9,14 +9,13 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date
-from functools import lru_cache
-from pathlib import Path
+from typing import NamedTuple
 
 import cn2an
-import yaml
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from assistant.understanding.text import fold, to_simplified
+from calculators import Rule
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
 # A note is a parenthesised lower-case syllable with a tone mark right after a Han character.
@@ -31,31 +30,71 @@ GOAL_BULLET = re.compile(r"^-{2,}")
 CLOSING = re.compile(r"^本(意见|办法|政策|通知).*(施行|有效期)")
 
 
+class StructureError(ValueError):
+    """A line of a policy text that is neither a heading, an item, a goal nor the preamble."""
+
+    def __init__(self, line: int, reason: str) -> None:
+        super().__init__(reason)
+        self.line = line
+
+
 class DocumentMeta(BaseModel):
+    """A policy's policy.yaml: what it is, who issued it, when it is in force."""
+
     model_config = ConfigDict(extra="forbid")
 
-    doc_id: str
-    file: str
-    title: str
-    short_title: str
-    issuer: str
+    doc_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    file: str = Field(min_length=1)
+    title: str = Field(min_length=1)
+    short_title: str = Field(min_length=1)
+    # 文号 such as 富政办〔2019〕20号; None when the text as received does not carry it.
+    document_number: str | None = None
+    issuer: str = Field(min_length=1)
     document_type: str
-    adopted_by: str
+    adopted_by: str | None = None
     issued: date
-    published: date
+    published: date | None = None
     in_force_from: date
     in_force_until: date
-    repeals: str
+    # What this policy repeals: a library policy's doc_id, or a document outside the library
+    # by its title and number.
+    repeals: list[str] = []
+    # What replaced this policy when that is known but not in the library (a library policy
+    # that repeals this one is found from its own `repeals`).
+    replaced_by: str | None = None
     department: str
-    department_full: str
+    department_full: str | None = None
     # SHA-256 (hex) of the file's bytes as received, before any repair: proof that the text in
     # the corpus is the policy as published, since cleaning happens only when it is read.
     received_sha256: str | None = None
     repairs: dict[str, str] = {}
     corrections: dict[str, str] = {}
 
+    @field_validator("repeals", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: object) -> object:
+        return [value] if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _dates_in_order(self) -> DocumentMeta:
+        if self.in_force_until < self.in_force_from:
+            raise ValueError(f"in_force_until {self.in_force_until} is before in_force_from {self.in_force_from}")
+        return self
+
+    @property
+    def repeals_text(self) -> str:
+        """What it repealed, as one phrase ("" when nothing)."""
+        return "、".join(self.repeals)
+
     def in_force_on(self, today: date) -> bool:
         return self.in_force_from <= today <= self.in_force_until
+
+
+class ClauseRef(NamedTuple):
+    """A clause by its policy and location label: two policies may both have 三、专项政策（二）."""
+
+    doc_id: str
+    location: str
 
 
 class Clause(BaseModel):
@@ -71,6 +110,15 @@ class Clause(BaseModel):
     start: int  # offsets into Document.text
     end: int
 
+    @property
+    def ref(self) -> ClauseRef:
+        return ClauseRef(self.doc_id, self.location)
+
+
+def rule_clause(rule: Rule) -> ClauseRef:
+    """The clause a calculator rule cites, in its own policy."""
+    return ClauseRef(rule.doc_id, rule.clause)
+
 
 class Document(BaseModel):
     meta: DocumentMeta
@@ -80,11 +128,12 @@ class Document(BaseModel):
     boilerplate_lines_removed: int
 
 
-def clean_lines(raw: str) -> tuple[list[str], int, int]:
-    """Strip pinyin notes and boilerplate lines; returns kept lines and both counts."""
+def clean_lines(raw: str) -> tuple[list[str], list[int], int, int]:
+    """Strip pinyin notes and boilerplate lines; returns kept lines, their line numbers in the
+    file as received, and both counts."""
     without_notes, notes = PINYIN_NOTE.subn("", raw)
-    kept, dropped = [], 0
-    for line in without_notes.splitlines():
+    kept, numbers, dropped = [], [], 0
+    for number, line in enumerate(without_notes.splitlines(), start=1):
         line = line.strip()
         if not line:
             continue
@@ -92,7 +141,8 @@ def clean_lines(raw: str) -> tuple[list[str], int, int]:
             dropped += 1
             continue
         kept.append(line)
-    return kept, notes, dropped
+        numbers.append(number)
+    return kept, numbers, notes, dropped
 
 
 def _search_text(text: str, context: str, corrections: dict[str, str]) -> str:
@@ -105,7 +155,7 @@ def _search_text(text: str, context: str, corrections: dict[str, str]) -> str:
 def parse_document(meta: DocumentMeta, raw: str) -> Document:
     for garbled, restored in meta.repairs.items():
         raw = raw.replace(garbled, restored)
-    lines, notes, dropped = clean_lines(raw)
+    lines, line_numbers, notes, dropped = clean_lines(raw)
     text = "\n".join(lines)
     offsets, position = [], 0
     for line in lines:
@@ -167,7 +217,7 @@ def parse_document(meta: DocumentMeta, raw: str) -> Document:
             else:
                 add(kind, kind, location, index, index, "")
             continue
-        raise ValueError(f"{meta.file}: line {index + 1} fits no part of the structure: {line[:40]}")
+        raise StructureError(line_numbers[index], f"this line fits no part of the structure: {line[:40]}")
 
     return Document(meta=meta, text=text, clauses=clauses,
                     pinyin_notes_removed=notes, boilerplate_lines_removed=dropped)
@@ -190,17 +240,3 @@ def content_hash(clauses: list[Clause]) -> str:
     for clause in clauses:
         digest.update(f"{clause.doc_id}\x00{clause.clause_id}\x00{clause.search_text}\x00".encode())
     return digest.hexdigest()
-
-
-def load_metadata(corpus_dir: Path) -> list[DocumentMeta]:
-    entries = yaml.safe_load((corpus_dir / "documents.yaml").read_text(encoding="utf-8")) or []
-    return [DocumentMeta.model_validate(entry) for entry in entries]
-
-
-@lru_cache(maxsize=4)
-def load_corpus(corpus_dir: Path) -> tuple[Document, ...]:
-    documents = []
-    for meta in load_metadata(corpus_dir):
-        raw = (corpus_dir / meta.file).read_text(encoding="utf-8")
-        documents.append(parse_document(meta, raw))
-    return tuple(documents)

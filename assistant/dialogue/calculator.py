@@ -228,7 +228,7 @@ class CalculatorDialogue:
                 state.frames.pop(key, None)
             self._apply(key, question, figures, facts, state)
         try:
-            if any(missing_inputs(rule_id(key), state.frames[key].inputs()) for key in groups):
+            if any(missing_inputs(self.rules[rule_id(key)], state.frames[key].inputs()) for key in groups):
                 state.frames = snapshot
                 return None
         except CalculatorError:
@@ -249,7 +249,7 @@ class CalculatorDialogue:
         for item in items:
             frame = state.frames.get(item, ItemFrame())
             try:
-                calculation = compute(rule_id(item), frame.inputs())
+                calculation = compute(self.rules[rule_id(item)], frame.inputs())
             except CalculatorError as exc:
                 return InputError(exc.code, str(exc), (rule_id(item),))
             sums = frame.sums(self.rules[rule_id(item)])
@@ -275,7 +275,7 @@ class CalculatorDialogue:
         state.pending = None
         inputs = state.frames.setdefault(item, ItemFrame()).inputs()
         try:
-            missing = missing_inputs(item, inputs)
+            missing = missing_inputs(self.rules[item], inputs)
         except CalculatorError as exc:
             return InputError(exc.code, str(exc), (item,))
         if missing:
@@ -285,7 +285,8 @@ class CalculatorDialogue:
         computed = [item]
         for other in group or self.overlapping(item):
             try:
-                if other != item and other in state.frames and not missing_inputs(other, state.frames[other].inputs()):
+                if other != item and other in state.frames \
+                        and not missing_inputs(self.rules[other], state.frames[other].inputs()):
                     computed.append(other)
             except CalculatorError:
                 continue
@@ -309,7 +310,7 @@ class CalculatorDialogue:
 def _complete(rule: Rule, inputs: dict[str, Any]) -> bool:
     """Every required input given (inconsistent inputs are reported when the item is computed)."""
     try:
-        return not missing_inputs(rule.id, inputs)
+        return not missing_inputs(rule, inputs)
     except CalculatorError:
         return True
 

@@ -27,7 +27,8 @@ PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
 
 class Checkup:
     def __init__(self, rulebook: RuleBook, vocabulary: Vocabulary) -> None:
-        self.rules = {rule.id: rule for rule in rulebook.rules}
+        self.rulebook = rulebook
+        self.rules = rulebook.by_id
         self.vocabulary = vocabulary
 
     def profile_facts(self, question: Question) -> dict[str, Any]:
@@ -82,7 +83,7 @@ class Checkup:
             state.checkup.profile.update(self.nothing_received(state.checkup.profile))
         profile = state.checkup.profile
         try:
-            return CheckupReport(report=check_eligibility(profile) if profile else None)
+            return CheckupReport(report=check_eligibility(self.rulebook, profile) if profile else None)
         except CalculatorError as exc:
             # A figure that cannot be right (负数, 0): say so and keep what was known before it.
             state.checkup.profile = previous

@@ -195,5 +195,5 @@ def with_level_held(outcome: Calculated, rule: Rule, frame: ItemFrame) -> Calcul
     held = frame.values.get(rule.previous_tier_input or "")
     if len(outcome.calculations) != 1 or held in {None, NO_PREVIOUS_LEVEL} or not rule.tier_input:
         return outcome
-    earlier = compute(rule.id, {rule.tier_input: held})
+    earlier = compute(rule, {rule.tier_input: held})
     return Calculated((rule.id, rule.id), (earlier, outcome.calculations[0]), total=True)

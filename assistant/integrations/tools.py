@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from langchain_core.tools import StructuredTool, ToolException
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSchema, create_model
 
-from calculators import CalculatorError, EnterpriseProfile, Rule, check_eligibility, compute, format_yuan, load_rules
+from calculators import CalculatorError, EnterpriseProfile, Rule, RuleBook, check_eligibility, compute, format_yuan
 from calculators.errors import validation_message
 
 # The schemas only say what shape a model should send. The values are read inside the tool by
@@ -56,7 +56,7 @@ def _schema_errors(labels: dict[str, str]) -> Callable[[ValidationError], str]:
 def _calculator(rule: Rule):
     def run(**arguments: Any) -> tuple[str, dict]:
         try:
-            calculation = compute(rule.id, arguments)
+            calculation = compute(rule, arguments)
         except CalculatorError as exc:
             raise ToolException(str(exc)) from exc
         if calculation.amount_yuan is None:
@@ -71,7 +71,7 @@ def _calculator(rule: Rule):
     return run
 
 
-def calculator_tools() -> list[StructuredTool]:
+def calculator_tools(rulebook: RuleBook) -> list[StructuredTool]:
     return [
         StructuredTool.from_function(
             func=_calculator(rule), name=rule.id, args_schema=args_schema(rule),
@@ -80,7 +80,7 @@ def calculator_tools() -> list[StructuredTool]:
             response_format="content_and_artifact", handle_tool_error=True,
             handle_validation_error=_schema_errors({spec.name: spec.label.zh for spec in rule.inputs}),
         )
-        for rule in load_rules().values()
+        for rule in rulebook.rules
     ]
 
 
@@ -99,9 +99,9 @@ def _profile_schema() -> type[BaseModel]:
     return create_model("EnterpriseProfileArguments", __config__=ConfigDict(extra="forbid"), **fields)
 
 
-def _eligibility(**profile: Any) -> tuple[str, dict]:
+def _eligibility(rulebook: RuleBook, profile: dict[str, Any]) -> tuple[str, dict]:
     try:
-        report = check_eligibility(profile)
+        report = check_eligibility(rulebook, profile)
     except CalculatorError as exc:
         raise ToolException(str(exc)) from exc
     lines = [f"{item.title}（{item.clause}）：{item.status}"
@@ -112,9 +112,9 @@ def _eligibility(**profile: Any) -> tuple[str, dict]:
     return "\n".join(lines), report.model_dump(mode="json")
 
 
-def eligibility_tool() -> StructuredTool:
+def eligibility_tool(rulebook: RuleBook) -> StructuredTool:
     return StructuredTool.from_function(
-        func=_eligibility, name="eligibility_check", args_schema=_profile_schema(),
+        func=lambda **profile: _eligibility(rulebook, profile), name="eligibility_check", args_schema=_profile_schema(),
         description="政策体检：given what an enterprise bought, invested, was recognised as and already "
                     "received, lists every subsidy item it may qualify for with amounts and which "
                     "conditions are met, not met or still unknown.",
@@ -124,8 +124,8 @@ def eligibility_tool() -> StructuredTool:
     )
 
 
-def all_tools() -> list[StructuredTool]:
-    return [*calculator_tools(), eligibility_tool()]
+def all_tools(rulebook: RuleBook) -> list[StructuredTool]:
+    return [*calculator_tools(rulebook), eligibility_tool(rulebook)]
 
 
 __all__ = ["all_tools", "args_schema", "calculator_tools", "eligibility_tool"]

@@ -76,9 +76,12 @@ class Turn:
 
 def script() -> list[Turn]:
     """Five turns of one conversation; each user starts at its own turn. Checked against the real app."""
+    from assistant.config import get_settings
+    from assistant.corpus.library import load_library
     from calculators import compute
 
-    robot = compute("robot_purchase", {"robot_purchase_yuan": Decimal(4_200_000)}).amount_yuan
+    rule = load_library(get_settings().corpus_dir).rulebook.rule("robot_purchase")
+    robot = compute(rule, {"robot_purchase_yuan": Decimal(4_200_000)}).amount_yuan
     return [
         Turn("买机器人政府补多少", facts=("10%",), clause="GB/T12643"),
         Turn("我们买了工业机器人，花了420万，补贴多少", amount=robot),

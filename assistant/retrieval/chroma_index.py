@@ -153,10 +153,10 @@ def _fill(clauses: chromadb.Collection, documents: tuple[Document, ...], embedde
 
 def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
     """`policy-assistant index`: the corpus in settings, embedded with the configured model."""
-    from assistant.corpus.documents import load_corpus
+    from assistant.corpus.library import load_library
     from assistant.retrieval.embeddings import Embedder
 
-    return build_index(settings, load_corpus(settings.corpus_dir), Embedder.from_settings(settings),
+    return build_index(settings, load_library(settings.corpus_dir).documents, Embedder.from_settings(settings),
                        rebuild=rebuild, progress=progress)
 
 

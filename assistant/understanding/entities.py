@@ -120,7 +120,7 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
     rules = {rule.id: rule for rule in rulebook.rules}
     # "规划设计的费用" names 规划设计费用: the particle 的 never changes which item is meant.
     plain = folded.replace("的", "")
-    spans = {item: _keyword_spans(rules[item], plain) for item in match_items(plain)}
+    spans = {item: _keyword_spans(rules[item], plain) for item in match_items(rulebook, plain)}
     # An item named only inside another's longer name ("技术改造" inside "“1+N”技术改造试点") is not named.
     named = [item for item, own in spans.items()
              if not all(any(o[0] <= s[0] and s[1] <= o[1] and o[1] - o[0] > s[1] - s[0]

@@ -108,7 +108,7 @@ class PolicyMap:
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
         for document in documents:
-            years = [int(y) for y in _YEAR.findall(document.meta.repeals or "")]
+            years = [int(y) for y in _YEAR.findall(document.meta.repeals_text)]
             if years:
                 self.repealed_years |= set(range(min(years), max(years) + 1))
 

@@ -15,10 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.corpus.documents import load_corpus
 from assistant.retrieval.lexical import LexicalIndex, Tokenizer, read_stopwords
 from assistant.understanding.vocabulary import Vocabulary
-from calculators import match_items
+from calculators import RuleBook, match_items
 from calculators.reading import find_amounts
 
 # corpus/vocabulary/question_words.txt, beside the user dictionary.
@@ -37,8 +36,11 @@ _ASCII_WORD = re.compile(r"[a-z]+")
 
 
 class TopicClauses:
-    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary, terms: Iterable[str]) -> None:
+    def __init__(self, tokenizer: Tokenizer, vocabulary: Vocabulary, rulebook: RuleBook, terms: Iterable[str],
+                 policy: LexicalIndex | None) -> None:
+        """`policy` is the library's clauses as the lexical index reads them (the retriever's)."""
         self.tokenizer = tokenizer
+        self.rulebook = rulebook
         self.vocabulary = vocabulary
         ordered = sorted({t for t in terms if t}, key=len, reverse=True)
         self._terms = re.compile("|".join(map(re.escape, ordered))) if ordered else None
@@ -46,7 +48,7 @@ class TopicClauses:
         self._question_words = frozenset(w for w in words if _ASCII_WORD.fullmatch(w))
         chinese = sorted((w for w in words if w not in self._question_words), key=len, reverse=True)
         self._chinese_question = re.compile("|".join(map(re.escape, chinese))) if chinese else None
-        self.policy = _policy_index(tokenizer)
+        self.policy = policy
 
     def keep(self, folded: str) -> str:
         """The clauses of the folded message that carry its topic or question, in order."""
@@ -72,17 +74,8 @@ class TopicClauses:
             return True
         if any(clause in cues for cues in vocabulary.asked.values()) or clause in vocabulary.self_reference:
             return True
-        if self.tokenizer.callers_words(clause) or match_items(clause) or find_amounts(clause):
+        if self.tokenizer.callers_words(clause) or match_items(self.rulebook, clause) or find_amounts(clause):
             return True
         words = [word for word in self.tokenizer.tokens(clause) if len(word) >= 2]
         return self.policy is not None and self.policy.coverage(words) >= CLAUSE_COVERAGE
 
-
-def _policy_index(tokenizer: Tokenizer) -> LexicalIndex | None:
-    """The policy's clauses as the lexical index reads them; None when the tokenizer's word lists
-    do not sit in a corpus folder."""
-    corpus_dir = tokenizer.vocabulary_dir.parent
-    if not (corpus_dir / "documents.yaml").exists():
-        return None
-    return LexicalIndex([clause.search_text for document in load_corpus(corpus_dir) for clause in document.clauses],
-                        tokenizer)

@@ -6,7 +6,7 @@ import re
 from decimal import Decimal
 
 from assistant.dialogue.state import ConversationState
-from assistant.retrieval.lexical import Tokenizer
+from assistant.retrieval.lexical import LexicalIndex, Tokenizer
 from assistant.understanding import entities
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.figure_roles import FigureReader
@@ -55,7 +55,9 @@ class Understanding:
 
     def __init__(self, vocabulary: Vocabulary, rulebook: RuleBook, tokenizer: Tokenizer,
                  corrections: dict[str, str] | None = None, policy_map: PolicyMap | None = None,
-                 examples: ExampleRouter | None = None) -> None:
+                 examples: ExampleRouter | None = None, policy_index: LexicalIndex | None = None) -> None:
+        """`policy_index`: the library's clauses in the retriever's lexical index, which tells a
+        clause of the message in the policy's own words from small talk."""
         self.vocabulary = vocabulary
         self.policy_map = policy_map
         self.examples = examples
@@ -67,7 +69,8 @@ class Understanding:
         # the policy's own words: user dictionary, item keywords, level names, glossary.
         terms = policy_terms(tokenizer.domain_terms, rulebook, tokenizer.vocabulary_dir)
         self.sound_alikes = SoundAlikes(terms, words=tokenizer.dictionary_words, is_word=tokenizer.is_word)
-        self.topic = TopicClauses(tokenizer, vocabulary, tokenizer.domain_terms | {t for t in terms if len(t) >= 3})
+        self.topic = TopicClauses(tokenizer, vocabulary, rulebook,
+                                  tokenizer.domain_terms | {t for t in terms if len(t) >= 3}, policy_index)
         self.figure_reader = FigureReader(vocabulary, rulebook, tokenizer)
         self.intents = IntentReader(vocabulary, rulebook)
         self.follow_ups = FollowUps(vocabulary, rulebook, tokenizer)

@@ -144,18 +144,19 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
 
     @api.get("/api/items", tags=["calculators"])
     def items() -> dict:
-        return {"items": items_catalog()}
+        return {"items": items_catalog(assistant.rulebook)}
 
     @api.post("/api/calculate", response_model=CalculationOut, dependencies=limited,
               responses={404: ERROR_RESPONSES[400] | {"description": "unknown item"}, **ERROR_RESPONSES},
               tags=["calculators"])
     def calculate(request: CalculateRequest) -> CalculationOut:
-        from calculators import CalculatorError, MissingInputsError, compute, load_rules
+        from calculators import CalculatorError, MissingInputsError, compute
 
-        if request.item not in load_rules():
+        rule = assistant.rulebook.by_id.get(request.item)
+        if rule is None:
             raise ApiError(404, "unknown_item", f"未知的补助项目：“{request.item}”（可用项目见 GET /api/items）")
         try:
-            return to_contract(compute(request.item, read_inputs(request.item, request.inputs)))
+            return to_contract(compute(rule, read_inputs(rule, request.inputs)))
         except MissingInputsError as exc:
             raise ApiError(400, "missing_inputs", str(exc), missing=[s.name for s in exc.missing]) from exc
         except (CalculatorError, FormError) as exc:
@@ -168,7 +169,7 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
         from calculators import CalculatorError, check_eligibility
 
         try:
-            report = check_eligibility(read_profile(request.profile))
+            report = check_eligibility(assistant.rulebook, read_profile(assistant.rulebook, request.profile))
         except ValidationError as exc:
             fields = "、".join(".".join(map(str, err["loc"])) for err in exc.errors())
             raise ApiError(400, "invalid_input", f"企业情况填写有误：{fields}") from exc

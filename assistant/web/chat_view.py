@@ -15,7 +15,7 @@ from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
 from assistant.corpus.documents import Document
 from assistant.understanding.text import to_simplified
-from calculators import format_yuan, get_rule
+from calculators import RuleBook, format_yuan
 from calculators.inputs import describe_value
 
 DISCLAIMER = "AI生成，仅供参考，以正式文件为准"
@@ -45,10 +45,12 @@ def clause_anchor(doc_id: str, clause_id: str) -> str:
 
 
 class ClauseIndex:
-    """Finds the policy-tab anchor of a cited location, whatever script the reply is in."""
+    """Finds the policy-tab anchor of a cited location, whatever script the reply is in, and the
+    rule behind a calculation shown."""
 
-    def __init__(self, documents: tuple[Document, ...]) -> None:
+    def __init__(self, documents: tuple[Document, ...], rulebook: RuleBook) -> None:
         self.documents = documents
+        self.rulebook = rulebook
         self._anchors: dict[tuple[str, str], str] = {}
         for document in documents:
             for clause in document.clauses:
@@ -80,8 +82,8 @@ def _money(value: Any) -> Any:
     return Decimal(repr(value)) if isinstance(value, float) else value
 
 
-def inputs_text(calc: CalculationOut) -> str:
-    rule = get_rule(calc.item)
+def inputs_text(calc: CalculationOut, index: ClauseIndex) -> str:
+    rule = index.rulebook.rule(calc.item)
     parts = []
     for name, value in calc.inputs.items():
         if name in rule.input_names and value is not None:
@@ -102,7 +104,7 @@ def amount_headline(calc: CalculationOut) -> str:
 def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str = "") -> str:
     lines = [f'<b class="calc-head">{html.escape(calc.title)}：{html.escape(amount_headline(calc))}</b>',
              f"计算公式：{html.escape(calc.formula)}"]
-    given = inputs_text(calc)
+    given = inputs_text(calc, index)
     if given:
         lines.append(f"填入数据：{html.escape(given)}")
     lines.append(f"依据条款：{_link(index, calc.clause, None, calc.clause)}")

@@ -19,9 +19,9 @@ from calculators import (
     CalculatorError,
     EnterpriseProfile,
     Input,
+    Rule,
+    RuleBook,
     YesNoError,
-    get_rule,
-    load_rules,
     read_yes_no,
     read_yuan,
 )
@@ -81,11 +81,10 @@ def read_value(spec: Input, value: Any) -> Any:
     return _read(spec.kind, spec.label.zh, value)
 
 
-def read_inputs(item_id: str, raw: Mapping[str, Any]) -> dict[str, Any]:
-    """Calculator inputs for `item_id`; unknown names are left for the calculator to reject."""
+def read_inputs(rule: Rule, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Calculator inputs for `rule`; unknown names are left for the calculator to reject."""
     if not isinstance(raw, Mapping):
         raise FormError("inputs 应为“名称: 值”的对象")
-    rule = get_rule(item_id)
     known = set(rule.input_names)
     return {name: read_value(rule.input(name), value) if name in known else value
             for name, value in raw.items()}
@@ -102,11 +101,11 @@ def input_description(spec: Input) -> dict[str, Any]:
     }
 
 
-def items_catalog() -> list[dict[str, Any]]:
-    return [{"item": rule.id, "title": rule.title, "title_en": rule.title_en, "clause": rule.clause,
-             "calculation": rule.calculation, "quote": rule.quote,
+def items_catalog(rulebook: RuleBook) -> list[dict[str, Any]]:
+    return [{"item": rule.id, "doc_id": rule.doc_id, "title": rule.title, "title_en": rule.title_en,
+             "clause": rule.clause, "calculation": rule.calculation, "quote": rule.quote,
              "inputs": [input_description(spec) for spec in rule.inputs]}
-            for rule in load_rules().values()]
+            for rule in rulebook.rules]
 
 
 @dataclass(frozen=True)
@@ -118,21 +117,21 @@ class ProfileField:
     choices: tuple[tuple[str, str], ...] = ()  # (label, value)
 
 
-def _linked_input(field: str) -> tuple[str, Input] | None:
+def _linked_input(rulebook: RuleBook, field: str) -> tuple[str, Input] | None:
     """The calculator input a profile field feeds, with its clause. A field may feed it
     through a derived property (effective_<field>)."""
-    for rule in load_rules().values():
+    for rule in rulebook.rules:
         for spec in rule.inputs:
             if spec.profile_field in {field, f"effective_{field}"}:
                 return rule.clause, spec
     return None
 
 
-def profile_fields() -> list[ProfileField]:
+def profile_fields(rulebook: RuleBook) -> list[ProfileField]:
     """Every EnterpriseProfile field as a form field, general facts first, then by clause."""
     fields = []
     for name, info in EnterpriseProfile.model_fields.items():
-        linked = _linked_input(name)
+        linked = _linked_input(rulebook, name)
         section = GENERAL_SECTION if name in GENERAL_FIELDS or not linked else linked[0]
         choices: tuple[tuple[str, str], ...]
         if name.endswith("_yuan"):
@@ -144,15 +143,15 @@ def profile_fields() -> list[ProfileField]:
             spec = linked[1] if linked else None
             choices = tuple((c.label.zh, c.value) for c in (spec.choices if spec else None) or [])
         fields.append(ProfileField(name, kind, info.description or name, section, choices))
-    clause_order = [GENERAL_SECTION] + list(dict.fromkeys(rule.clause for rule in load_rules().values()))
+    clause_order = [GENERAL_SECTION] + list(dict.fromkeys(rule.clause for rule in rulebook.rules))
     return sorted(fields, key=lambda f: clause_order.index(f.section))
 
 
-def read_profile(raw: Mapping[str, Any]) -> EnterpriseProfile:
+def read_profile(rulebook: RuleBook, raw: Mapping[str, Any]) -> EnterpriseProfile:
     """An EnterpriseProfile from form or JSON values; labels, 是/否 and 不确定 are accepted."""
     if not isinstance(raw, Mapping):
         raise FormError("企业情况应为“字段: 值”的对象")
-    by_name = {field.name: field for field in profile_fields()}
+    by_name = {field.name: field for field in profile_fields(rulebook)}
     values: dict[str, Any] = {}
     for name, value in raw.items():
         field = by_name.get(name)

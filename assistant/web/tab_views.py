@@ -38,7 +38,7 @@ def calculation_html(calc: Calculation, index: ClauseIndex, warnings: Sequence[s
     out = to_contract(calc)
     tone = "no" if not calc.eligible else ("none" if calc.amount_yuan is None else "ok")
     rows = [("计算公式", e(calc.formula))]
-    given = inputs_text(out)
+    given = inputs_text(out, index)
     if given:
         rows.append(("填入数据", e(given)))
     if calc.cap_yuan is not None:
@@ -126,7 +126,9 @@ def policy_html(documents: tuple[Document, ...], today: date) -> str:
         facts = [("发文机关", meta.issuer), ("文件类型", meta.document_type), ("审议通过", meta.adopted_by),
                  ("印发日期", f"{meta.issued:%Y-%m-%d}"), ("公开日期", f"{meta.published:%Y-%m-%d}"),
                  ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
-                 ("主管部门", f"{meta.department}（{meta.department_full}）"), ("同时废止", meta.repeals)]
+                 ("主管部门", f"{meta.department}（{meta.department_full}）" if meta.department_full
+                  else meta.department),
+                 ("同时废止", meta.repeals_text or "—")]
         table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
         parts.append(f'<article class="policy"><h2>{e(meta.title)} {validity_badge(document, today)}</h2>'
                      f'<table class="facts">{table}</table>'

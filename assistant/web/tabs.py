@@ -20,7 +20,7 @@ from assistant.web.forms import (
     read_profile,
 )
 from assistant.web.tab_views import calculation_html, eligibility_html, message_html, policy_html
-from calculators import CalculatorError, MissingInputsError, check_eligibility, compute, load_rules
+from calculators import CalculatorError, MissingInputsError, check_eligibility, compute
 from calculators.models import Input
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ def _input_component(rule_id: str, spec: Input) -> gr.components.Component:
 
 
 def calculator_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> None:
-    rules = load_rules()
+    rules = index.rulebook.by_id
     slots: list[tuple[str, str]] = []  # (rule id, input name), one per input component below
     components: list[gr.components.Component] = []
     groups = []
@@ -76,7 +76,7 @@ def calculator_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> Non
     def calculate(item_id: str, *values):
         raw = {name: value for (rule_id, name), value in zip(slots, values, strict=True) if rule_id == item_id}
         try:
-            calc = compute(item_id, read_inputs(item_id, raw))
+            calc = compute(rules[item_id], read_inputs(rules[item_id], raw))
         except MissingInputsError as exc:
             return message_html(f"{exc}。请填写后再算。")
         except (CalculatorError, FormError) as exc:
@@ -105,7 +105,7 @@ def _profile_component(field: ProfileField) -> gr.components.Component:
 
 
 def eligibility_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> None:
-    fields = profile_fields()
+    fields = profile_fields(index.rulebook)
     components: list[gr.components.Component] = []
     gr.Markdown("填写企业已知的情况，不清楚的留空或选“不确定”。体检会列出每个相关补助项目、金额，"
                 "以及每个条件是 ✓ 已满足、✗ 不满足 还是 ? 待确认。", elem_classes="tab-intro")
@@ -125,7 +125,7 @@ def eligibility_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> No
     def run_check(*values):
         raw = {field.name: value for field, value in zip(fields, values, strict=True)}
         try:
-            result = check_eligibility(read_profile(raw))
+            result = check_eligibility(index.rulebook, read_profile(index.rulebook, raw))
         except (CalculatorError, FormError) as exc:
             return message_html(str(exc))
         except ValueError as exc:  # pydantic's ValidationError: a value of the wrong type

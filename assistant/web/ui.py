@@ -61,7 +61,7 @@ def _messages(turns: list[dict], compact: bool, index: ClauseIndex) -> list[dict
 
 
 def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | None = None) -> gr.Blocks:
-    index = ClauseIndex(assistant.documents)
+    index = ClauseIndex(assistant.documents, assistant.rulebook)
 
     def policy_warnings() -> list[str]:
         # The calculators know nothing of dates; the chat's own validity check covers the tabs.

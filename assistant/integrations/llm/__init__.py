@@ -32,8 +32,9 @@ def model_answerer(assistant: Assistant, model: BaseChatModel, settings: Setting
     prompts = Prompts.load()
     glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
     guard = GroundingGuard(assistant.documents, [entry.en for entry in glossary.entries], EchoDetector(prompts))
-    loop = ToolLoop(model, model_tools(assistant.langchain_retriever()), prompts, assistant.documents[0].meta)
-    return ModelAnswerer(loop, fallback or assistant.answerer, guard, assistant.clauses_by_location,
+    loop = ToolLoop(model, model_tools(assistant.langchain_retriever(), assistant.rulebook), prompts,
+                    assistant.documents[0].meta, assistant.rulebook)
+    return ModelAnswerer(loop, fallback or assistant.answerer, guard, assistant.clauses, assistant.rulebook,
                          deadline_seconds=settings.llm_timeout_seconds)
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from assistant.answering import extractive
 from assistant.answering.strategy import AnsweringStrategy
 from assistant.contract import Citation
-from assistant.corpus.documents import Clause
+from assistant.corpus.documents import Clause, ClauseRef
 from assistant.dialogue.state import ConversationState
 from assistant.integrations.llm.guard import GroundingGuard, comparable
 from assistant.integrations.llm.loop import ModelTurn, ToolLoop, TurnRequest
@@ -24,7 +24,7 @@ from assistant.integrations.llm.streaming import GatedSink, TokenSink, current_s
 from assistant.outcomes import Answered, NotStated
 from assistant.understanding.question import Question
 from assistant.understanding.text import Script
-from calculators import get_rule
+from calculators import RuleBook
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,13 @@ class ModelAnswerer:
     streams = True
 
     def __init__(self, loop: ToolLoop, fallback: AnsweringStrategy, guard: GroundingGuard,
-                 clauses_by_location: dict[str, tuple[Clause, str]], *, deadline_seconds: float,
+                 clauses: dict[ClauseRef, tuple[Clause, str]], rulebook: RuleBook, *, deadline_seconds: float,
                  parallel_turns: int = MAX_PARALLEL_TURNS) -> None:
         self.loop = loop
         self.fallback = fallback
         self.guard = guard
-        self.clauses_by_location = clauses_by_location
+        self.clauses = clauses
+        self.rulebook = rulebook
         self.deadline_seconds = deadline_seconds
         self._slots = threading.BoundedSemaphore(parallel_turns)
 
@@ -153,15 +154,16 @@ class ModelAnswerer:
 
     def _topic(self, state: ConversationState) -> str:
         if state.topic.item:
-            rule = get_rule(state.topic.item)
+            rule = self.rulebook.rule(state.topic.item)
             return f"{rule.title}（{rule.clause}）"
         return state.topic.clause or ""
 
     def _citations(self, text: str, turn: ModelTurn, script: Script) -> list[Citation]:
         """The clauses the answer names among those the tools returned, and every calculation's
         clause; when it names none, the best results retrieved."""
-        found = [location for location in dict.fromkeys(turn.evidence.clauses) if location in self.clauses_by_location]
+        found = [ref for ref in dict.fromkeys(turn.evidence.clauses) if ref in self.clauses]
         answer = comparable(text)
-        calculated = {c.clause for c in turn.evidence.calculations}
-        chosen = [loc for loc in found if comparable(loc) in answer or loc in calculated] or found[:UNNAMED_CITATIONS]
-        return [extractive.cite(*self.clauses_by_location[location], script) for location in chosen]
+        calculated = {ClauseRef(c.doc_id, c.clause) for c in turn.evidence.calculations}
+        chosen = [ref for ref in found
+                  if comparable(ref.location) in answer or ref in calculated] or found[:UNNAMED_CITATIONS]
+        return [extractive.cite(*self.clauses[ref], script) for ref in chosen]

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from assistant.corpus.documents import Document, DocumentMeta
+from assistant.corpus.documents import ClauseRef, Document, DocumentMeta
 from assistant.integrations.llm.figures import Figures, figures_in
 from assistant.integrations.llm.prompts import EchoDetector
 from assistant.understanding.text import to_simplified
@@ -59,7 +59,7 @@ class Evidence:
 
     texts: list[str] = field(default_factory=list)
     money: set[Decimal] = field(default_factory=set)
-    clauses: list[str] = field(default_factory=list)
+    clauses: list[ClauseRef] = field(default_factory=list)
     calculations: list[Calculation] = field(default_factory=list)
 
     def add_calculation(self, calculation: Calculation) -> None:

@@ -27,14 +27,14 @@ from langchain_core.messages.utils import message_chunk_to_message
 from langchain_core.prompts import PromptTemplate
 from langchain_core.tools import BaseTool, create_retriever_tool
 
-from assistant.corpus.documents import DocumentMeta
+from assistant.corpus.documents import ClauseRef, DocumentMeta
 from assistant.integrations.llm.guard import Evidence
 from assistant.integrations.llm.prompts import Prompts
 from assistant.integrations.llm.streaming import TokenSink, visible_text
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.integrations.tools import all_tools
 from assistant.understanding.text import Script, to_simplified
-from calculators import Calculation, EligibilityReport, get_rule
+from calculators import Calculation, EligibilityReport, RuleBook
 
 log = logging.getLogger(__name__)
 
@@ -59,9 +59,9 @@ def policy_search_tool(retriever: PolicyRetriever) -> BaseTool:
                                  response_format="content_and_artifact")
 
 
-def model_tools(retriever: PolicyRetriever) -> list[BaseTool]:
+def model_tools(retriever: PolicyRetriever, rulebook: RuleBook) -> list[BaseTool]:
     """Everything the model may call, and nothing else."""
-    return [policy_search_tool(retriever), *all_tools()]
+    return [policy_search_tool(retriever), *all_tools(rulebook)]
 
 
 @dataclass(frozen=True)
@@ -81,10 +81,10 @@ class ModelTurn:
     steps: int
 
 
-def _calculation(data: dict[str, Any]) -> Calculation:
+def _calculation(data: dict[str, Any], rulebook: RuleBook) -> Calculation:
     """A calculation back from its JSON form, money inputs as Decimals again."""
     calculation = Calculation.model_validate(data)
-    rule = get_rule(calculation.item)
+    rule = rulebook.rule(calculation.item)
     inputs = dict(calculation.inputs)
     for name, value in inputs.items():
         if isinstance(value, str) and name in rule.input_names and rule.input(name).kind == "money":
@@ -93,34 +93,36 @@ def _calculation(data: dict[str, Any]) -> Calculation:
     return calculation.model_copy(update={"inputs": inputs})
 
 
-def collect(name: str, message: ToolMessage, evidence: Evidence) -> None:
+def collect(name: str, message: ToolMessage, evidence: Evidence, rulebook: RuleBook) -> None:
     """Keeps what a successful tool call returned."""
     evidence.texts.append(str(message.content))
     artifact = message.artifact
     if name == POLICY_SEARCH:
         for document in artifact or []:
-            evidence.clauses.append(to_simplified(document.metadata["location"]))
+            location = to_simplified(document.metadata["location"])
+            evidence.clauses.append(ClauseRef(document.metadata["doc_id"], location))
     elif name == "eligibility_check":
         report = EligibilityReport.model_validate(artifact)
         evidence.money |= {report.total_yuan, report.possible_total_yuan}
         for item in [*report.items, *report.not_eligible]:
-            evidence.clauses.append(item.clause)
+            evidence.clauses.append(ClauseRef(item.doc_id, item.clause))
             if item.calculation:
-                evidence.add_calculation(_calculation(item.calculation.model_dump(mode="json")))
+                evidence.add_calculation(_calculation(item.calculation.model_dump(mode="json"), rulebook))
     elif artifact:
-        calculation = _calculation(artifact["calculation"])
-        evidence.clauses.append(calculation.clause)
+        calculation = _calculation(artifact["calculation"], rulebook)
+        evidence.clauses.append(ClauseRef(calculation.doc_id, calculation.clause))
         evidence.add_calculation(calculation)
 
 
 class ToolLoop:
     def __init__(self, model: BaseChatModel, tools: list[BaseTool], prompts: Prompts, meta: DocumentMeta,
-                 max_steps: int = MAX_TOOL_STEPS) -> None:
+                 rulebook: RuleBook, max_steps: int = MAX_TOOL_STEPS) -> None:
         self.model = model
         self.with_tools = model.bind_tools(tools)
         self.tools = {tool.name: tool for tool in tools}
         self.prompts = prompts
         self.meta = meta
+        self.rulebook = rulebook
         self.max_steps = max_steps
 
     def run(self, request: TurnRequest, sink: TokenSink | None = None) -> ModelTurn:
@@ -185,5 +187,5 @@ class ToolLoop:
             log.warning("tool %s failed on the model's arguments: %s", name, type(exc).__name__)
             return ToolMessage(content="工具调用失败：参数不符合要求。", tool_call_id=call_id, status="error")
         if isinstance(message, ToolMessage) and message.status != "error":
-            collect(name, message, evidence)
+            collect(name, message, evidence, self.rulebook)
         return message if isinstance(message, ToolMessage) else ToolMessage(content=str(message), tool_call_id=call_id)
