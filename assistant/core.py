@@ -11,21 +11,21 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from assistant.answering import extractive
-from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
 from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
+from assistant.answering.replies import ReplyWriter, id_reused_text
 from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer, no_figure_set
 from assistant.config import Settings, get_settings
-from assistant.contract import Citation, Reply, Status
-from assistant.corpus.documents import Clause, ClauseRef, DocumentMeta, rule_clause
+from assistant.contract import Reply, Status
+from assistant.corpus.documents import DocumentMeta
 from assistant.corpus.library import Library, load_library
+from assistant.corpus.routing import PolicyRouter
 from assistant.dialogue.calculator import CalculatorDialogue
-from assistant.dialogue.checkup import Checkup, questionnaire, report_text
+from assistant.dialogue.checkup import Checkup
 from assistant.dialogue.state import CheckupState, ConversationState
 from assistant.integrations.llm import configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
-from assistant.outcomes import Answered, Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
+from assistant.outcomes import Answered, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
 from assistant.retrieval.embeddings import Embedder, QueryCache
 from assistant.retrieval.hybrid import HybridRetriever
@@ -40,22 +40,6 @@ from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
-
-
-def not_found_text(script: Script, foreign: str) -> str:
-    if script is Script.ENGLISH:
-        scope = f" It covers Fuyang District only, not {foreign}." if foreign else ""
-        return ("The Fuyang “Future Factory” policy does not answer this question, so I can't give an answer "
-                f"from it.{scope} Try asking about its subsidies, goals, tasks or validity.")
-    scope = f"该政策只适用于杭州市富阳区，不涉及{foreign}。" if foreign else ""
-    return ("富阳区制造业数字化改造（“未来工厂”）政策原文中没有找到能回答这个问题的条款，"
-            f"因此无法作答。{scope}您可以询问该政策的补助标准、目标任务、适用对象或有效期。")
-
-
-def id_reused_text(script: Script) -> str:
-    if script is Script.ENGLISH:
-        return "This request id was already used for another message in this conversation; send a new id."
-    return "该请求编号（id）已在本会话中用于另一条消息，请为新消息使用新的编号。"
 
 
 class Assistant:
@@ -86,9 +70,11 @@ class Assistant:
         # answered one by one; a model answerer searches as often as the message needs.
         self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
         self.answerer: AnsweringStrategy = answerer or self.extractive
-        self.all_documents = {d.meta.doc_id for d in documents}
-        self.clauses: dict[ClauseRef, tuple[Clause, str]] = {
-            clause.ref: (clause, document.meta.title) for document in documents for clause in document.clauses}
+        self.router = PolicyRouter(library)
+        self.replies = ReplyWriter(library, vocabulary)
+        self.clauses = self.replies.clauses
+        self.render = self.replies.render
+        self.warnings_for = self.replies.warnings_for
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, progress: bool = False) -> Assistant:
@@ -142,13 +128,21 @@ class Assistant:
                 return Reply(id=request_id, session=session, status=Status.ERROR, error_code="id_reused",
                              answer=to_script(id_reused_text(script), script))
             state = turn.state
-            question = self.understanding.understand(message, state)
+            question = self.understand(message, state, today)
             outcome = self.decide(question, state, today)
             self._remember(question, outcome, state)
             reply = self.render(outcome, question.script, today).model_copy(
                 update={"id": request_id, "session": session})
             turn.reply = reply.model_dump_json()  # saved with the state, in one transaction
         return reply
+
+    def understand(self, message: str, state: ConversationState, today: date) -> Question:
+        """The message read, with the library's policies in the order it concerns them: a policy it
+        names (kept for the turns after), the one the conversation named, then by validity."""
+        named = self.router.named(message)
+        if named:
+            state.policy = named[0]
+        return self.understanding.understand(message, state, self.router.order(today, *named, state.policy))
 
     def decide(self, question: Question, state: ConversationState, today: date) -> Outcome:
         if question.intent is Intent.REFUSE:
@@ -182,7 +176,7 @@ class Assistant:
         answers: list[Answered] = []
         topic = state.topic.model_copy(deep=True)
         for text in question.questions:
-            asked = self.understanding.understand(text, state)
+            asked = self.understand(text, state, today)
             if asked.intent is Intent.CALCULATE and not asked.input_figures:
                 # "一是国家级平台认定了给多少": a level's amount among other questions is quoted with its clause.
                 asked = asked.model_copy(update={"intent": Intent.ASK})
@@ -222,77 +216,3 @@ class Assistant:
             state.topic.asked = [kind.value for kind in question.asked]
             levels = {level.value for level in question.entities.levels if level.item == state.topic.item}
             state.topic.level = levels.pop() if len(levels) == 1 else None
-
-    # ── outcome → Reply ────────────────────────────────────────────────────────────────
-    def render(self, outcome: Outcome, script: Script, today: date) -> Reply:
-        """The Reply for an outcome, in the user's script; session and id are set by the caller."""
-        session = ""
-        if isinstance(outcome, Refused):
-            refusal = self.understanding.vocabulary.refusal_named(outcome.rule)
-            own = refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None
-            return Reply(session=session, status=Status.REFUSED,
-                         answer=to_script(own or guard.refusal_text(script, outcome.rule), script))
-        if isinstance(outcome, InputError):
-            return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
-                         error_code=outcome.code)
-        if isinstance(outcome, NeedsInput):
-            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
-            text = needs_input_text(outcome, script, self.rulebook)
-            return self._with_warnings(Reply(
-                session=session, status=Status.NEEDS_INFO, answer=to_script(text, script),
-                citations=citations, follow_up=to_script(outcome.follow_up, script)), today, script)
-        if isinstance(outcome, Calculated):
-            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
-            status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
-            text = calculated_text(outcome, script, self.rulebook)
-            return self._with_warnings(Reply(
-                session=session, status=status, answer=to_script(text, script),
-                citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
-                total_yuan=float(outcome.total_yuan) if outcome.total else None), today, script)
-        if isinstance(outcome, CheckupReport):
-            return self._checkup_reply(outcome, today, script)
-        if isinstance(outcome, NotStated):
-            text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
-            # Nothing is cited; when the caller asked about this policy (what it does not state),
-            # say whether it is in force. A question about something else gets no policy warning.
-            warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
-            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings,
-                         citations=self.cite(list(outcome.locations), script))
-        reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
-                                          answer=to_script(outcome.text, script), citations=list(outcome.citations),
-                                          calculations=[to_contract(c) for c in outcome.calculations]), today, script)
-        said = [to_script(warning, script) for warning in outcome.warnings]
-        return reply.model_copy(update={"warnings": [*reply.warnings, *said]})
-
-    def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
-        report = outcome.report
-        if report is None or not (report.items or report.not_eligible):
-            ask = to_script(questionnaire(script), script)
-            return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask,
-                         warnings=self.warnings_for(self.all_documents, today, script))
-        assessed = [*report.items, *report.not_eligible]
-        calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
-        status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
-        if not calculations:
-            status = Status.ANSWERED
-        return self._with_warnings(Reply(
-            session="", status=status, answer=to_script(report_text(report, script), script),
-            citations=self.cite([ClauseRef(item.doc_id, item.clause) for item in assessed], script),
-            calculations=calculations), today, script)
-
-    def cite(self, clauses: list[ClauseRef], script: Script) -> list[Citation]:
-        """One citation per distinct clause, in the order given."""
-        return [extractive.cite(*self.clauses[ref], script) for ref in dict.fromkeys(clauses)]
-
-    def _with_warnings(self, reply: Reply, today: date, script: Script) -> Reply:
-        warnings = self.warnings_for({c.doc_id for c in reply.citations}, today, script)
-        return reply.model_copy(update={"warnings": warnings})
-
-    def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
-        warnings = []
-        for doc_id in sorted(doc_ids):
-            warning = extractive.validity_warning(self.meta_for(doc_id), today, script)
-            if warning:
-                warnings.append(to_script(warning, script))
-        return warnings
-

@@ -27,7 +27,10 @@ _NUMERAL = "一二三四五六七八九十"
 SECTION_HEAD = re.compile(rf"^([{_NUMERAL}]+)、(.+)$")
 ITEM_HEAD = re.compile(rf"^\(([{_NUMERAL}]+)\)(.*)$")
 GOAL_BULLET = re.compile(r"^-{2,}")
-CLOSING = re.compile(r"^本(意见|办法|政策|通知).*(施行|有效期)")
+# What a policy document calls itself (本意见, 本办法, 本措施…): the closing clause and the title name it.
+DOCUMENT_TYPES = "意见|办法|政策|通知|措施|规定|细则|方案"
+CLOSING = re.compile(rf"^本({DOCUMENT_TYPES}).*(施行|有效期)")
+_TITLE_TYPE = re.compile(DOCUMENT_TYPES)
 
 
 class StructureError(ValueError):
@@ -47,6 +50,8 @@ class DocumentMeta(BaseModel):
     file: str = Field(min_length=1)
     title: str = Field(min_length=1)
     short_title: str = Field(min_length=1)
+    # Other names people call it by ("未来工厂政策"): a message naming one is about this policy.
+    aliases: list[str] = []
     # 文号 such as 富政办〔2019〕20号; None when the text as received does not carry it.
     document_number: str | None = None
     issuer: str = Field(min_length=1)
@@ -226,7 +231,7 @@ def parse_document(meta: DocumentMeta, raw: str) -> Document:
 def _preamble_role(simplified: str) -> tuple[str, str]:
     if simplified.startswith("各") or "印发给你们" in simplified:
         return "notice", "印发通知"
-    if len(simplified) <= 60 and "意见" in simplified and not simplified.endswith("。"):
+    if len(simplified) <= 60 and _TITLE_TYPE.search(simplified) and not simplified.endswith("。"):
         return "title", "标题"
     return "preamble", "序言"
 

@@ -11,7 +11,7 @@ from assistant.understanding.text import Script
 
 # Bumped whenever the stored state changes shape; a state of another version does not
 # validate, so storage/sessions.py starts that conversation afresh.
-STATE_VERSION = 4
+STATE_VERSION = 5
 
 
 class Topic(BaseModel):
@@ -71,6 +71,8 @@ class ConversationState(BaseModel):
     facts: dict[str, bool] = Field(default_factory=dict)
     checkup: CheckupState = Field(default_factory=CheckupState)
     language: Script = Script.SIMPLIFIED
+    # The library policy the caller last named (corpus/routing.py): later turns stay on it.
+    policy: str | None = None
     turns: int = 0
     # The last few questions asked (Question.text), kept only when a language model answers:
     # it rewrites a follow-up into a standalone question from them (integrations/llm).

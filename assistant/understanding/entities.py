@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from collections.abc import Sequence
 from typing import Any
 
 from assistant.understanding.question import Figure, LevelMention, Question
@@ -108,15 +109,31 @@ def owned_levels(levels: list[LevelMention], folded: str, rulebook: RuleBook, it
     return [level for level in levels if owner(level.position) in (level.item, None)]
 
 
+def _one_policy_per_name(named: list[str], spans: dict[str, list[tuple[int, int]]], rules: dict[str, Rule],
+                         prefer: Sequence[str]) -> list[str]:
+    """Of items of different policies named by the very same words ("机器人补贴" in two policies'
+    robot items), the item of the policy that comes first in `prefer` (library order otherwise)."""
+    def rank(item: str) -> int:
+        doc_id = rules[item].doc_id
+        return prefer.index(doc_id) if doc_id in prefer else len(prefer)
+
+    def shadowed(item: str) -> bool:
+        return any(rules[other].doc_id != rules[item].doc_id and (rank(other), named.index(other)) < (
+            rank(item), named.index(item)) and set(spans[item]) <= set(spans[other]) for other in named)
+
+    return [item for item in named if not shadowed(item)]
+
+
 def _all_starts(text: str, word: str) -> list[int]:
     return [match.start() for match in re.finditer(re.escape(word), text)] if word else []
 
 
 def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: Cues | None = None,
-               negations: Cues | None = None) -> list[str]:
+               negations: Cues | None = None, prefer: Sequence[str] = ()) -> list[str]:
     """Items named, best first: the head of the phrase before an item named in a qualifier
     ("通过服务商购买的云服务": the cloud service), then an item whose keyword labels a figure
-    ("规划设计费8000元"), then one that takes money when figures are given, then the longest keyword."""
+    ("规划设计费8000元"), then one that takes money when figures are given, then the longest keyword.
+    Words naming items of several policies name the item of the policy first in `prefer`."""
     rules = {rule.id: rule for rule in rulebook.rules}
     # "规划设计的费用" names 规划设计费用: the particle 的 never changes which item is meant.
     plain = folded.replace("的", "")
@@ -127,6 +144,7 @@ def rank_items(folded: str, figures: list[Figure], rulebook: RuleBook, markers: 
                             for other, others in spans.items() if other != item for o in others)
                         for s in own)]
     named = _without_shared(named, spans, rules, plain)
+    named = _one_policy_per_name(named, spans, rules, prefer)
     if negations is not None:
         # "with no industrial robots", "没有机器人": an item named only as absent is not the item.
         named = [item for item in named if not all(_negated(plain, start, negations) for start, _ in spans[item])]

@@ -173,6 +173,8 @@ class Question(BaseModel):
     carried: bool = False
     # The same questions as the caller put them (folded), each to be read on its own.
     questions: list[str] = Field(default_factory=list)
+    # The library's policies, the one the message is about first (corpus/routing.py).
+    policies: tuple[str, ...] = ()
 
     @property
     def input_figures(self) -> list[Figure]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import re
 from decimal import Decimal
 
@@ -75,18 +77,19 @@ class Understanding:
         self.intents = IntentReader(vocabulary, rulebook)
         self.follow_ups = FollowUps(vocabulary, rulebook, tokenizer)
 
-    def understand(self, message: str, state: ConversationState) -> Question:
+    def understand(self, message: str, state: ConversationState, prefer: Sequence[str] = ()) -> Question:
         """`Question.text` is the folded message with sound-alike slips repaired ("机器仁" read as
         机器人), and `corrections` lists each repair: every later step (items, facts, levels, what
         is asked, intent cues, a pending answer's level, the dense query) then reads the policy's
         word, and the reply can say how a word was read. Figures and other policies' titles
-        still read the raw message; repairs never touch digits or Latin text."""
+        still read the raw message; repairs never touch digits or Latin text. `prefer` orders the
+        library's policies (corpus/routing.py) for words that name items of several."""
         message = _SPOKEN_BREAK.sub("，", message)
         repaired = self.sound_alikes.repair(fold(message))
         text = repaired.text
         figures = self.figure_reader.read(message, self._amounts_in_view(state))
         unread = None if figures else UNREAD_FIGURE.search(text)
-        items = self._items(self.policy_map.without_unpaid(text) if self.policy_map else text, figures)
+        items = self._items(self.policy_map.without_unpaid(text) if self.policy_map else text, figures, prefer)
         asking = self._asking_clauses(text)
         asked = [Asked(kind) for kind, cues in self.vocabulary.asked.items() if asking in cues] or [Asked.OTHER]
         if Asked.OTHER_POLICY not in asked and text in self.vocabulary.asked[Asked.OTHER_POLICY.value]:
@@ -141,10 +144,10 @@ class Understanding:
         question = Question(
             script=detect_script(message), text=text, search_text=self._search_text(text),
             corrections=repaired.corrections, figures=figures,
-            unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures),
+            unread_figure=unread.group(0) if unread else None, segments=self._segments(message, figures, prefer),
             entities=found, asked=asked, intent=Intent.ASK, refusal=refusal_name,
             follow_up=follow_up, item=item, parts=self._parts(text), questions=self._questions(text), carried=carried,
-            count_said=count_said,
+            count_said=count_said, policies=tuple(prefer),
             unstated_money=(self.policy_map.unstated_money(text) + self.policy_map.unstated_money_en(text))
             if self.policy_map else [],
             unpaid_levels={**self.policy_map.unpaid_named(text), **self.policy_map.unpaid_ladder_levels(text, items)}
@@ -196,12 +199,12 @@ class Understanding:
             return [*kept, Asked.REPEAL]
         return asked
 
-    def _items(self, text: str, figures: list[Figure]) -> list[str]:
+    def _items(self, text: str, figures: list[Figure], prefer: Sequence[str]) -> list[str]:
         """Items named by the policy's words, else by the callers' words for them ("机器代人")."""
         markers = self.vocabulary.qualifier_markers
         for reading in (text, self.tokenizer.in_policy_words(text)):
             items = [item for item in entities.rank_items(reading, figures, self.rulebook, markers,
-                                                          self.vocabulary.negation)
+                                                          self.vocabulary.negation, prefer)
                      if not self._names_document(item, reading)]
             if items:
                 return items
@@ -230,7 +233,7 @@ class Understanding:
                 amounts += [tier.amount_yuan for tier in rule.tiers or []]
         return amounts
 
-    def _segments(self, message: str, figures: list[Figure]) -> list[Segment]:
+    def _segments(self, message: str, figures: list[Figure], prefer: Sequence[str]) -> list[Segment]:
         """The message's clauses, each with its figures, items and facts. English clauses joined by
         "and" are clauses of their own ("robots for 2 million yuan and 800,000 yuan on IoT")."""
         segments, start = [], 0
@@ -239,8 +242,9 @@ class Understanding:
             folded = self.sound_alikes.repair(fold(message[start:end])).text
             if folded:
                 inside = [f for f in figures if start <= f.start < end]
-                segments.append(Segment(text=folded, items=entities.rank_items(folded, inside, self.rulebook,
-                                                                                self.vocabulary.qualifier_markers),
+                items = entities.rank_items(folded, inside, self.rulebook, self.vocabulary.qualifier_markers,
+                                            prefer=prefer)
+                segments.append(Segment(text=folded, items=items,
                                         figures=inside, facts=entities.stated_facts(folded, self.vocabulary)))
             start = match.end() if match else end
         return segments

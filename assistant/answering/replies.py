@@ -1,0 +1,116 @@
+"""An outcome in words: the Reply every interface returns, in the caller's script, with the
+clauses cited and a warning for each cited policy that is not in force on `today`."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from assistant.answering import extractive
+from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
+from assistant.contract import Citation, Reply, Status
+from assistant.corpus.documents import Clause, ClauseRef, rule_clause
+from assistant.corpus.library import Library
+from assistant.dialogue.checkup import questionnaire, report_text
+from assistant.outcomes import Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
+from assistant.understanding import guard
+from assistant.understanding.text import Script, to_script
+from assistant.understanding.vocabulary import Vocabulary
+
+
+def not_found_text(script: Script, foreign: str) -> str:
+    if script is Script.ENGLISH:
+        scope = f" It covers Fuyang District only, not {foreign}." if foreign else ""
+        return ("The Fuyang “Future Factory” policy does not answer this question, so I can't give an answer "
+                f"from it.{scope} Try asking about its subsidies, goals, tasks or validity.")
+    scope = f"该政策只适用于杭州市富阳区，不涉及{foreign}。" if foreign else ""
+    return ("富阳区制造业数字化改造（“未来工厂”）政策原文中没有找到能回答这个问题的条款，"
+            f"因此无法作答。{scope}您可以询问该政策的补助标准、目标任务、适用对象或有效期。")
+
+
+def id_reused_text(script: Script) -> str:
+    if script is Script.ENGLISH:
+        return "This request id was already used for another message in this conversation; send a new id."
+    return "该请求编号（id）已在本会话中用于另一条消息，请为新消息使用新的编号。"
+
+
+class ReplyWriter:
+    def __init__(self, library: Library, vocabulary: Vocabulary) -> None:
+        self.library = library
+        self.rulebook = library.rulebook
+        self.vocabulary = vocabulary
+        self.all_documents = {policy.doc_id for policy in library.policies}
+        self.clauses: dict[ClauseRef, tuple[Clause, str]] = {
+            clause.ref: (clause, document.meta.title) for document in library.documents for clause in document.clauses}
+
+    def render(self, outcome: Outcome, script: Script, today: date) -> Reply:
+        """The Reply for an outcome, in the user's script; session and id are set by the caller."""
+        session = ""
+        if isinstance(outcome, Refused):
+            refusal = self.vocabulary.refusal_named(outcome.rule)
+            own = refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None
+            return Reply(session=session, status=Status.REFUSED,
+                         answer=to_script(own or guard.refusal_text(script, outcome.rule), script))
+        if isinstance(outcome, InputError):
+            return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
+                         error_code=outcome.code)
+        if isinstance(outcome, NeedsInput):
+            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
+            text = needs_input_text(outcome, script, self.rulebook)
+            return self._with_warnings(Reply(
+                session=session, status=Status.NEEDS_INFO, answer=to_script(text, script),
+                citations=citations, follow_up=to_script(outcome.follow_up, script)), today, script)
+        if isinstance(outcome, Calculated):
+            citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
+            status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
+            text = calculated_text(outcome, script, self.rulebook)
+            return self._with_warnings(Reply(
+                session=session, status=status, answer=to_script(text, script),
+                citations=citations, calculations=[to_contract(c) for c in outcome.calculations],
+                total_yuan=float(outcome.total_yuan) if outcome.total else None), today, script)
+        if isinstance(outcome, CheckupReport):
+            return self._checkup_reply(outcome, today, script)
+        if isinstance(outcome, NotStated):
+            text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
+            # Nothing is cited; when the caller asked about this policy (what it does not state),
+            # say whether it is in force. A question about something else gets no policy warning.
+            warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
+            return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings,
+                         citations=self.cite(list(outcome.locations), script))
+        reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,
+                                          answer=to_script(outcome.text, script), citations=list(outcome.citations),
+                                          calculations=[to_contract(c) for c in outcome.calculations]), today, script)
+        said = [to_script(warning, script) for warning in outcome.warnings]
+        return reply.model_copy(update={"warnings": [*reply.warnings, *said]})
+
+    def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
+        report = outcome.report
+        if report is None or not (report.items or report.not_eligible):
+            ask = to_script(questionnaire(script), script)
+            return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask,
+                         warnings=self.warnings_for(self.all_documents, today, script))
+        assessed = [*report.items, *report.not_eligible]
+        calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
+        status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
+        if not calculations:
+            status = Status.ANSWERED
+        return self._with_warnings(Reply(
+            session="", status=status, answer=to_script(report_text(report, script), script),
+            citations=self.cite([ClauseRef(item.doc_id, item.clause) for item in assessed], script),
+            calculations=calculations), today, script)
+
+    def cite(self, clauses: list[ClauseRef], script: Script) -> list[Citation]:
+        """One citation per distinct clause, in the order given."""
+        return [extractive.cite(*self.clauses[ref], script) for ref in dict.fromkeys(clauses)]
+
+    def _with_warnings(self, reply: Reply, today: date, script: Script) -> Reply:
+        warnings = self.warnings_for({c.doc_id for c in reply.citations}, today, script)
+        return reply.model_copy(update={"warnings": warnings})
+
+    def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
+        warnings = []
+        for doc_id in sorted(doc_ids):
+            warning = extractive.validity_warning(self.library.policy(doc_id).meta, today, script)
+            if warning:
+                warnings.append(to_script(warning, script))
+        return warnings
+

@@ -1,0 +1,64 @@
+"""Which policy of the library a message is about.
+
+A message may name a policy: by its title or short title, its document number, a name of its
+own metadata (`aliases`), or its doc_id. Whatever it names comes first; then the policy the
+conversation named before; then the policies in force on `today` (the newest first), those not
+yet in force, and last the expired ones (the most recently ended first). Words that name an
+item in several policies ("机器人补贴") mean the item of the policy first in that order.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from assistant.corpus.library import Library, Policy, Validity
+from assistant.understanding.text import fold
+
+# Quotation marks and title brackets people type or leave out alike: 富阳区“未来工厂”实施意见.
+_QUOTES = re.compile(r"[“”\"'‘’《》〈〉「」『』]")
+# Fewer characters than this name nothing on their own (a short title cut to two characters
+# would match ordinary words); the shortest names the policy metadata gives are four or more.
+MIN_NAME_CHARS = 4
+
+
+def _plain(text: str) -> str:
+    return _QUOTES.sub("", fold(text)).replace(" ", "")
+
+
+class PolicyRouter:
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self._names: list[tuple[str, str]] = []  # (plain name, doc_id), longest first
+        for policy in library.policies:
+            meta = policy.meta
+            names = [meta.title, meta.short_title, meta.doc_id, *meta.aliases,
+                     *([meta.document_number] if meta.document_number else [])]
+            self._names += [(plain, policy.doc_id) for plain in {_plain(name) for name in names}
+                            if len(plain) >= MIN_NAME_CHARS]
+        self._names.sort(key=lambda entry: len(entry[0]), reverse=True)
+
+    def named(self, message: str) -> list[str]:
+        """The policies the message names, in the order it names them."""
+        text = _plain(message)
+        found: list[tuple[int, str]] = []
+        for name, doc_id in self._names:
+            start = text.find(name)
+            if start >= 0:
+                found.append((start, doc_id))
+                text = text.replace(name, " " * len(name))  # a longer name's words are not named again
+        return list(dict.fromkeys(doc_id for _, doc_id in sorted(found)))
+
+    def order(self, today: date, *first: str | None) -> tuple[str, ...]:
+        """Every policy's doc_id, most preferred first: those given (named now, named before the
+        conversation), then in force, not yet in force, expired."""
+        def rank(policy: Policy) -> tuple[int, int]:
+            validity = policy.validity(today)
+            if validity is Validity.IN_FORCE:
+                return 0, -policy.meta.in_force_from.toordinal()
+            if validity is Validity.NOT_YET:
+                return 1, policy.meta.in_force_from.toordinal()
+            return 2, -policy.meta.in_force_until.toordinal()
+
+        ranked = [policy.doc_id for policy in sorted(self.library.policies, key=rank)]
+        return tuple(dict.fromkeys([*(doc_id for doc_id in first if doc_id), *ranked]))
