@@ -5,8 +5,8 @@ aliases); facts from corpus/vocabulary/facts.yaml."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from assistant.understanding.question import Figure, LevelMention, Question

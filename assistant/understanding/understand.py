@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import re
+from collections.abc import Sequence
 from decimal import Decimal
 
 from assistant.dialogue.state import ConversationState
