@@ -142,6 +142,7 @@ class Assistant:
         named = self.router.named(message)
         if named:
             state.policy = named[0]
+            message = self.router.without_names(message)
         return self.understanding.understand(message, state, self.router.order(today, *named, state.policy))
 
     def decide(self, question: Question, state: ConversationState, today: date) -> Outcome:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -68,10 +69,11 @@ def error_text(outcome: InputError) -> str:
     return f"{outcome.message}{again}"
 
 
-def calculated_text(outcome: Calculated, script: Script, rulebook: RuleBook) -> str:
+def calculated_text(outcome: Calculated, script: Script, rulebook: RuleBook, names: Mapping[str, str]) -> str:
+    """`names`: how to name each policy (doc_id → name in the reply's language)."""
     english = script is Script.ENGLISH
-    lead = ("Estimate under section 三、专项政策 of the policy:" if english
-            else "按政策“三、专项政策”测算：")
+    policies = list(dict.fromkeys(names.get(calc.doc_id, "") for calc in outcome.calculations))
+    lead = (f"Estimate under {' and '.join(policies)}:" if english else f"按{''.join(policies)}测算：")
     lines = [lead] + [_line(calc, script, rulebook) for calc in outcome.calculations]
     if outcome.total and len(outcome.calculations) >= 2:
         # Every item with a figure, one not eligible at 0, so the sum reads as the items above it.

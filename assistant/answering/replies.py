@@ -62,7 +62,8 @@ class ReplyWriter:
         if isinstance(outcome, Calculated):
             citations = self.cite([rule_clause(self.rulebook.rule(item)) for item in outcome.items], script)
             status = Status.CALCULATED if outcome.eligible else Status.NOT_ELIGIBLE
-            text = calculated_text(outcome, script, self.rulebook)
+            names = {p.doc_id: p.meta.name_in(script is Script.ENGLISH) for p in self.library.policies}
+            text = calculated_text(outcome, script, self.rulebook, names)
             return self._with_warnings(Reply(
                 session=session, status=status, answer=to_script(text, script),
                 citations=citations, calculations=[to_contract(c) for c in outcome.calculations],

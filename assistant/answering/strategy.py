@@ -10,6 +10,7 @@ from typing import Protocol
 
 from assistant.answering import extractive
 from assistant.answering.direct import DOCUMENT_KINDS, FIGURE_KINDS, ITEM_KINDS, DirectAnswers
+from assistant.answering.policy_scope import PolicyScope
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import ClauseRef, Document, DocumentMeta, rule_clause
 from assistant.dialogue.state import ConversationState
@@ -51,7 +52,7 @@ class ExtractiveAnswerer:
         self.documents = documents
         self.direct = direct
         self.top_k = top_k
-        self.closing_location = next((c.location for d in documents for c in d.clauses if c.kind == "closing"), None)
+        self.scope = PolicyScope(documents)
 
     def meta_for(self, doc_id: str) -> DocumentMeta:
         return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
@@ -63,13 +64,14 @@ class ExtractiveAnswerer:
     def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
         retrieval = self.retriever.retrieve(question.text, k=self.top_k,
                                             expanded=question.search_text, places=question.entities.places)
+        retrieval = self.scope.focus(retrieval, question, state)
         foreign = str(retrieval.signals.get("foreign_place", ""))
         if foreign:
             return NotStated(foreign_place=foreign)
         items = list(dict.fromkeys([*([question.item] if question.item else []), *question.entities.items]))
         if question.follow_up and not items and question.entities.facts:
             # "如果是小微企业呢" on a clause: the items of that clause whose conditions the facts settle.
-            items = self._items_settled_by(question.entities.facts, state.topic.clause)
+            items = self._items_settled_by(question.entities.facts, _topic_clause(state))
         if items:
             state.topic.item = items[0]
         unpaid_clauses = set(question.unpaid_levels.values())
@@ -87,22 +89,22 @@ class ExtractiveAnswerer:
                 retrieval = self.retriever.promote(retrieval, covering)
         # "机器人按多少比例补？物联网项目又是多少？": several items asked about, each in its own clause.
         each_clause = self._clauses_of_several(question, items)
-        for location in reversed(each_clause):
-            retrieval = self.retriever.promote(retrieval, location)
+        for ref in reversed(each_clause):
+            retrieval = self.retriever.promote(retrieval, ref)
         if not (retrieval.in_scope or anchor) or not retrieval.hits:
-            meta = self.documents[0].meta
+            meta = self.meta_for(self.scope.document_for(question, state) or self.documents[0].meta.doc_id)
             return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
         top = retrieval.hits[0]
         if not items:
             # "我们是做数字化改造服务的": the one item the answering clause pays becomes the topic, so a
             # figure in the next turn lands on it.
             paid = [rule.id for rule in self.rulebook.rules
-                    if rule.clause == top.clause.location and rule.calculation != "no_figure"]
+                    if rule_clause(rule) == top.clause.ref and rule.calculation != "no_figure"]
             if len(paid) == 1:
                 state.topic.item = paid[0]
         # An item gets its own sentence only when the answer rests on its clause: "到2025年培育多少家
         # 智能工厂" names an item's words but asks about the goals.
-        items = [item for item in items if self.rulebook.rule(item).clause in (each_clause or [top.clause.location])]
+        items = [item for item in items if rule_clause(self.rulebook.rule(item)) in (each_clause or [top.clause.ref])]
         if question.unmentioned:
             # "二手设备算不算": the policy never speaks of what the question turns on.
             return NotStated(reasons=(self._unmentioned(question, top),), locations=(top.clause.ref,))
@@ -196,7 +198,7 @@ class ExtractiveAnswerer:
                     f"「{quoted}」.")
         return f"政策原文没有规定这方面的具体数额。政策在{top.clause.location}只写到：“{quoted}”。"
 
-    def _most_terms(self, question: Question, hits: list[Hit]) -> str | None:
+    def _most_terms(self, question: Question, hits: list[Hit]) -> ClauseRef | None:
         """Of the best clauses found, the one holding more of the question's words than the first
         ("赋能工场和智造工场的亩均产出": the goals name both places, 二（三） also their 亩均产出)."""
         terms = {word for word in self.retriever.tokenizer.tokens(question.search_text)
@@ -206,15 +208,15 @@ class ExtractiveAnswerer:
             return None
         held = [sum(term in hit.clause.search_text for term in terms) for hit in hits]  # search_text is folded
         best = max(range(len(hits)), key=lambda i: (held[i], -i))
-        return hits[best].clause.location if held[best] > held[0] else None
+        return hits[best].clause.ref if held[best] > held[0] else None
 
-    def _clauses_of_several(self, question: Question, items: list[str]) -> list[str]:
+    def _clauses_of_several(self, question: Question, items: list[str]) -> list[ClauseRef]:
         """The clauses of the items a message asks about together ("分别", or one question each),
         when they differ; empty otherwise."""
         several = len(question.parts) >= 2 or question.text in self.vocabulary.several
         if not several or not (set(question.asked) & ITEM_KINDS or question.text in self.vocabulary.number_wanted):
             return []
-        clauses = list(dict.fromkeys(self.rulebook.rule(item).clause for item in items))
+        clauses = list(dict.fromkeys(rule_clause(self.rulebook.rule(item)) for item in items))
         return clauses if len(clauses) >= 2 else []
 
     def _answer_parts(self, question: Question) -> list[tuple[str, Hit]]:
@@ -227,36 +229,42 @@ class ExtractiveAnswerer:
                 answered.append((search_text, found.hits[0]))
         return answered
 
-    def _items_settled_by(self, facts: dict[str, bool], location: str | None) -> list[str]:
-        return [rule.id for rule in self.rulebook.rules if rule.clause == location
+    def _items_settled_by(self, facts: dict[str, bool], clause: ClauseRef | None) -> list[str]:
+        return [rule.id for rule in self.rulebook.rules if rule_clause(rule) == clause
                 and any(rule.input(c.input).profile_field in facts for c in rule.conditions)]
 
-    def _names_in(self, question: Question, location: str) -> bool:
-        """The clause at `location` holds a term of the policy the question names, beyond its general words."""
-        clause = next((c for d in self.documents for c in d.clauses if c.location == location), None)
+    def _names_in(self, question: Question, ref: ClauseRef) -> bool:
+        """The clause `ref` holds a term of the policy the question names, beyond its general words."""
+        clause = next((c for d in self.documents for c in d.clauses if c.ref == ref), None)
         return clause is not None and any(
             term in question.text and term in clause.text and term not in self.vocabulary.generic_terms
             for term in self.retriever.tokenizer.domain_terms)
 
-    def _anchor(self, question: Question, items: list[str], state: ConversationState) -> str | None:
+    def _anchor(self, question: Question, items: list[str], state: ConversationState) -> ClauseRef | None:
         """The clause the answer must rest on, when the question says which: the item's, the
         topic's for a follow-up, the closing clause (dates, department) for one about the document."""
         asked = set(question.asked)
-        if question.carried and state.topic.clause and self._names_in(question, state.topic.clause):
-            return state.topic.clause  # the last question asked again, of something its clause names too
+        topic = _topic_clause(state)
+        if question.carried and topic and self._names_in(question, topic):
+            return topic  # the last question asked again, of something its clause names too
         # Dates, validity, department and the repealed document are in the closing clause; who
         # adopted and issued it is in the notice, which retrieval finds on its own.
         if asked & (set(DOCUMENT_KINDS) - {Asked.ISSUER}) and not asked & ITEM_KINDS and not question.entities.items:
-            return self.closing_location
+            return self.scope.closing_of(question, state)
         # Only the document has a term of validity: "机器人补贴管到哪一年" asks when the policy ends.
         if asked & {Asked.VALIDITY, Asked.REPEAL} and not asked & ITEM_KINDS:
-            return self.closing_location
+            return self.scope.closing_of(question, state)
         # A level named ("And a digital workshop?") points at its item's ladder, unless the question
         # counts things ("到2025年创建多少家省级平台" is about the goals).
         levels_of_item = bool(items) and Asked.COUNT not in asked and any(
             level.item == items[0] for level in question.entities.levels)
         if items and (asked & ITEM_KINDS or question.follow_up or levels_of_item):
-            return self.rulebook.rule(items[0]).clause
-        if question.follow_up and state.topic.clause:
-            return state.topic.clause
+            return rule_clause(self.rulebook.rule(items[0]))
+        if question.follow_up and topic:
+            return topic
         return None
+
+
+def _topic_clause(state: ConversationState) -> ClauseRef | None:
+    topic = state.topic
+    return ClauseRef(topic.doc_id, topic.clause) if topic.clause and topic.doc_id else None

@@ -50,6 +50,8 @@ class DocumentMeta(BaseModel):
     file: str = Field(min_length=1)
     title: str = Field(min_length=1)
     short_title: str = Field(min_length=1)
+    # The short title in English, for replies in English ("the Fuyang “Future Factory” Implementing Opinions").
+    short_title_en: str | None = None
     # Other names people call it by ("未来工厂政策"): a message naming one is about this policy.
     aliases: list[str] = []
     # 文号 such as 富政办〔2019〕20号; None when the text as received does not carry it.
@@ -85,6 +87,12 @@ class DocumentMeta(BaseModel):
         if self.in_force_until < self.in_force_from:
             raise ValueError(f"in_force_until {self.in_force_until} is before in_force_from {self.in_force_from}")
         return self
+
+    def name_in(self, english: bool) -> str:
+        """How a reply names the policy: 《short title》, or its English short title."""
+        if english:
+            return self.short_title_en or f"the policy “{self.short_title}”"
+        return f"《{self.short_title}》"
 
     @property
     def repeals_text(self) -> str:

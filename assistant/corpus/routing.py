@@ -13,10 +13,13 @@ import re
 from datetime import date
 
 from assistant.corpus.library import Library, Policy, Validity
-from assistant.understanding.text import fold
+from assistant.understanding.text import detect_script, fold, to_script, to_simplified, to_traditional
 
 # Quotation marks and title brackets people type or leave out alike: 富阳区“未来工厂”实施意见.
 _QUOTES = re.compile(r"[“”\"'‘’《》〈〉「」『』]")
+_QUOTES_BETWEEN = r"[“”\"'‘’《》〈〉「」『』\s]*"
+# What a policy's name is read as in the message: a reference to the document.
+REFERENCE = "该政策"
 # Fewer characters than this name nothing on their own (a short title cut to two characters
 # would match ordinary words); the shortest names the policy metadata gives are four or more.
 MIN_NAME_CHARS = 4
@@ -30,13 +33,32 @@ class PolicyRouter:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._names: list[tuple[str, str]] = []  # (plain name, doc_id), longest first
+        spellings: set[str] = set()
         for policy in library.policies:
             meta = policy.meta
             names = [meta.title, meta.short_title, meta.doc_id, *meta.aliases,
                      *([meta.document_number] if meta.document_number else [])]
             self._names += [(plain, policy.doc_id) for plain in {_plain(name) for name in names}
                             if len(plain) >= MIN_NAME_CHARS]
+            # Formal names only: an alias may hold an item's words ("未来工厂政策"), which stay read.
+            for name in [meta.title, meta.short_title, *([meta.document_number] if meta.document_number else [])]:
+                bare = _QUOTES.sub("", name).replace(" ", "")
+                if len(bare) >= MIN_NAME_CHARS:
+                    spellings |= {bare, to_simplified(bare), to_traditional(bare)}
         self._names.sort(key=lambda entry: len(entry[0]), reverse=True)
+        # Each name as written, in either script, quotes and spaces allowed between its characters.
+        ordered = sorted(spellings, key=len, reverse=True)
+        spoken = "|".join(_QUOTES_BETWEEN.join(map(re.escape, name)) for name in ordered)
+        self._spoken = re.compile(f"{_QUOTES_BETWEEN}(?:{spoken}){_QUOTES_BETWEEN}", re.IGNORECASE) if ordered else None
+
+    def without_names(self, message: str) -> str:
+        """The message with each policy title or number said in it read as "该政策" (this policy), so
+        the words of a title are not taken for an item or searched for, nor its number read as a
+        figure."""
+        if self._spoken is None:
+            return message
+        reference = to_script(REFERENCE, detect_script(message))
+        return self._spoken.sub(reference, message)
 
     def named(self, message: str) -> list[str]:
         """The policies the message names, in the order it names them."""

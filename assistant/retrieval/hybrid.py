@@ -8,7 +8,7 @@ from typing import Literal
 
 import numpy as np
 
-from assistant.corpus.documents import Clause, Document
+from assistant.corpus.documents import Clause, ClauseRef, Document
 from assistant.retrieval.dense import ClauseVectors, clause_key
 from assistant.retrieval.lexical import LexicalIndex, Tokenizer
 from assistant.understanding.vocabulary import Vocabulary
@@ -84,11 +84,11 @@ class HybridRetriever:
         signals = self._signals(expanded, query_tokens, cosines, places)
         return Retrieval(hits=hits, in_scope=bool(signals["in_scope"]), signals=signals)
 
-    def promote(self, retrieval: Retrieval, location: str) -> Retrieval:
-        """Puts the clause at `location` first: the question named a subsidy item outright."""
-        promoted = next((h for h in retrieval.hits if h.clause.location == location), None)
+    def promote(self, retrieval: Retrieval, ref: ClauseRef) -> Retrieval:
+        """Puts the clause `ref` first: the question named a subsidy item outright."""
+        promoted = next((h for h in retrieval.hits if h.clause.ref == ref), None)
         if promoted is None:
-            clause = next((c for c in self.clauses if c.location == location), None)
+            clause = next((c for c in self.clauses if c.ref == ref), None)
             if clause is None:
                 return retrieval
             top = retrieval.hits[0] if retrieval.hits else None

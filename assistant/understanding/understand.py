@@ -298,12 +298,15 @@ class Understanding:
 
     def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
         """Equipment and software figures belong to a project item with those parts: a topic
-        item without parts does not take them ("设备200万软件130万" after a robot question)."""
+        item without parts does not take them ("设备200万软件130万" after a robot question), an
+        item named beside no such project does ("智能仓储改造设备投资300万")."""
         if not any(f.part for f in figures) or item is None:
             return item
         if self._has_parts(item):
             return item
         with_parts = [other for other in named if self._has_parts(other)]
+        if not with_parts and item in named:
+            return item  # named here and no project item beside it: its one amount is the figure
         return with_parts[0] if with_parts else None
 
     def _has_parts(self, item: str) -> bool:
