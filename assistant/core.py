@@ -133,6 +133,8 @@ class Assistant:
             self._remember(question, outcome, state)
             reply = self.render(outcome, question.script, today).model_copy(
                 update={"id": request_id, "session": session})
+            reply = self.replies.with_namesakes(reply, self.router.namesakes(self._items_of(reply, question, state),
+                                                                             question.text), today, question.script)
             turn.reply = reply.model_dump_json()  # saved with the state, in one transaction
         return reply
 
@@ -202,6 +204,15 @@ class Assistant:
             return None
         reasons = self.direct.not_decided(question, self.documents[0].meta)
         return NotStated(reasons=tuple(reasons)) if reasons else None
+
+    @staticmethod
+    def _items_of(reply: Reply, question: Question, state: ConversationState) -> list[str]:
+        """The items a reply is about: those it computed, else the one the answer took up."""
+        if reply.calculations:
+            return [calculation.item for calculation in reply.calculations]
+        if reply.status in {Status.ANSWERED, Status.NEEDS_INFO} and state.topic.item in question.entities.items:
+            return [state.topic.item]
+        return []
 
     def _remember(self, question: Question, outcome: Outcome, state: ConversationState) -> None:
         state.language = question.script

@@ -5,6 +5,7 @@ Text here is written in Simplified; the caller renders it in the user's script."
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 
 from assistant.contract import Citation
@@ -91,25 +92,42 @@ def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Scr
         if figures:
             lines.append("Key figures: " + "; ".join(figures))
         if len(cited) > 1:
-            lines.append("See also: " + "; ".join(h.clause.location for h in cited[1:]))
+            lines.append("See also: " + "; ".join(
+                h.clause.location if h.clause.doc_id == top.clause.doc_id else f"{h.clause.location} of “{h.title}”"
+                for h in cited[1:]))
     else:
         lines = [f"根据《{top.title}》{top.clause.location}：{quoted}"]
         if figures:
             lines.append("关键数字：" + "、".join(figures))
         if len(cited) > 1:
-            lines.append("另见：" + "；".join(h.clause.location for h in cited[1:]))
+            lines.append("另见：" + "；".join(
+                h.clause.location if h.clause.doc_id == top.clause.doc_id else f"《{h.title}》{h.clause.location}"
+                for h in cited[1:]))
     return "\n".join([*(lead or []), *lines]), [citation(h, script) for h in cited]
 
 
-def validity_warning(meta: DocumentMeta, today: date, script: Script) -> str | None:
+def validity_warning(meta: DocumentMeta, today: date, script: Script,
+                     successors: Sequence[DocumentMeta] = ()) -> str | None:
+    """That the policy is not in force on `today`, naming what replaced it when the library holds
+    it, else whom to ask."""
     if meta.in_force_on(today):
         return None
     start, end = meta.in_force_from, meta.in_force_until
+    department = f"{meta.department}（{meta.department_full}）" if meta.department_full else meta.department
+    expired = today > end
     if script is Script.ENGLISH:
-        state = "has expired" if today > end else "is not yet in force"
-        return (f"This policy was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}; as of {today:%Y-%m-%d} it "
-                f"{state}. Please confirm the current policy with {meta.department} ({meta.department_full}).")
-    state = "已过期" if today > end else "尚未施行"
-    return (f"本政策有效期为{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日，"
-            f"截至{today.year}年{today.month}月{today.day}日{state}，请向{meta.department}"
-            f"（{meta.department_full}）确认现行政策。")
+        name = meta.name_in(True)
+        state = "has expired" if expired else "is not yet in force"
+        then = (f" {successors[0].name_in(True)[:1].upper()}{successors[0].name_in(True)[1:]}, in force from "
+                f"{successors[0].in_force_from:%Y-%m-%d}, replaced it." if expired and successors
+                else f" Please confirm the current policy with {department}.")
+        return (f"{name[:1].upper()}{name[1:]} was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}; "
+                f"as of {today:%Y-%m-%d} it {state}.{then}")
+    state = "已过期" if expired else "尚未施行"
+    then = (f"；{successors[0].name_in(False)}自{zh_date(successors[0].in_force_from)}起施行，替代了它。"
+            if expired and successors else f"，请向{department}确认现行政策。")
+    return f"{meta.name_in(False)}有效期为{zh_date(start)}至{zh_date(end)}，截至{zh_date(today)}{state}{then}"
+
+
+def zh_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

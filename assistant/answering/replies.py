@@ -7,14 +7,16 @@ from datetime import date
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
+from assistant.answering.extractive import zh_date
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, ClauseRef, rule_clause
-from assistant.corpus.library import Library
+from assistant.corpus.library import Library, Validity
 from assistant.dialogue.checkup import questionnaire, report_text
 from assistant.outcomes import Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.understanding import guard
 from assistant.understanding.text import Script, to_script
 from assistant.understanding.vocabulary import Vocabulary
+from calculators import Rule
 
 
 def not_found_text(script: Script, foreign: str) -> str:
@@ -110,8 +112,32 @@ class ReplyWriter:
     def warnings_for(self, doc_ids: set[str], today: date, script: Script) -> list[str]:
         warnings = []
         for doc_id in sorted(doc_ids):
-            warning = extractive.validity_warning(self.library.policy(doc_id).meta, today, script)
+            successors = [policy.meta for policy in self.library.successors(doc_id)]
+            warning = extractive.validity_warning(self.library.policy(doc_id).meta, today, script, successors)
             if warning:
                 warnings.append(to_script(warning, script))
         return warnings
 
+    def with_namesakes(self, reply: Reply, namesakes: list[Rule], today: date, script: Script) -> Reply:
+        """A note for each item of a policy the reply does not cite that has the same name as one it
+        answers about: which policy, whether it is in force, where it stands in that policy."""
+        cited = {citation.doc_id for citation in reply.citations}
+        notes = [self._namesake_note(rule, today, script) for rule in namesakes if rule.doc_id not in cited]
+        if not notes:
+            return reply
+        return reply.model_copy(update={"warnings": [*reply.warnings, *(to_script(n, script) for n in notes)]})
+
+    def _namesake_note(self, rule: Rule, today: date, script: Script) -> str:
+        policy = self.library.policy(rule.doc_id)
+        meta, validity = policy.meta, policy.validity(today)
+        english = script is Script.ENGLISH
+        if english:
+            status = {Validity.EXPIRED: f"expired on {meta.in_force_until:%Y-%m-%d}",
+                      Validity.IN_FORCE: f"in force until {meta.in_force_until:%Y-%m-%d}",
+                      Validity.NOT_YET: f"in force from {meta.in_force_from:%Y-%m-%d}"}[validity]
+            name = meta.name_in(True)
+            return f"{name[:1].upper()}{name[1:]} ({status}) also has “{rule.title_en}” ({rule.clause})."
+        status = {Validity.EXPIRED: f"已于{zh_date(meta.in_force_until)}失效",
+                  Validity.IN_FORCE: f"现行有效，至{zh_date(meta.in_force_until)}",
+                  Validity.NOT_YET: f"{zh_date(meta.in_force_from)}起施行"}[validity]
+        return f"{meta.name_in(False)}（{status}）也有“{rule.title}”（{rule.clause}）。"

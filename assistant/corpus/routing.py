@@ -10,10 +10,12 @@ item in several policies ("机器人补贴") mean the item of the policy first i
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 
 from assistant.corpus.library import Library, Policy, Validity
 from assistant.understanding.text import detect_script, fold, to_script, to_simplified, to_traditional
+from calculators import Rule
 
 # Quotation marks and title brackets people type or leave out alike: 富阳区“未来工厂”实施意见.
 _QUOTES = re.compile(r"[“”\"'‘’《》〈〉「」『』]")
@@ -84,3 +86,20 @@ class PolicyRouter:
 
         ranked = [policy.doc_id for policy in sorted(self.library.policies, key=rank)]
         return tuple(dict.fromkeys([*(doc_id for doc_id in first if doc_id), *ranked]))
+
+    def namesakes(self, items: Iterable[str], text: str) -> list[Rule]:
+        """Items of other policies that `items` share a name with: the same title, or a keyword
+        of both said in the message ("机器人补贴" of two policies' robot items)."""
+        rulebook = self.library.rulebook
+        folded = fold(text)
+        found: list[Rule] = []
+        for item in items:
+            rule = rulebook.rule(item)
+            words = {fold(word) for word in (*rule.keywords.zh, *rule.keywords.en)}
+            for other in rulebook.rules:
+                if other.doc_id == rule.doc_id or other in found:
+                    continue
+                shared = words & {fold(word) for word in (*other.keywords.zh, *other.keywords.en)}
+                if other.title == rule.title or any(word in folded for word in shared):
+                    found.append(other)
+        return found
