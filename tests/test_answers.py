@@ -36,7 +36,8 @@ def test_english_question_gets_english_lead_and_chinese_clause(assistant):
     assert lead.startswith("It is implemented by the") and "Bureau" in lead
     assert quote.startswith("According to")
     assert "经信局" in reply.citations[0].text
-    assert reply.warnings and reply.warnings[0].startswith("The Fuyang “Future Factory” Implementing Opinions was in force")
+    assert reply.warnings
+    assert reply.warnings[0].startswith("The Fuyang “Future Factory” Implementing Opinions was in force")
 
 
 def test_quotes_are_the_received_wording(assistant):
