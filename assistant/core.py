@@ -13,6 +13,7 @@ from datetime import date
 
 from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
+from assistant.answering.library import LibraryAnswers
 from assistant.answering.replies import ReplyWriter, id_reused_text
 from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer, no_figure_set
 from assistant.config import Settings, get_settings
@@ -34,7 +35,7 @@ from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.policy_map import PolicyMap
-from assistant.understanding.question import Intent, Question
+from assistant.understanding.question import Asked, Intent, Question
 from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
 from assistant.understanding.vocabulary import Vocabulary
@@ -71,6 +72,7 @@ class Assistant:
         self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
         self.answerer: AnsweringStrategy = answerer or self.extractive
         self.router = PolicyRouter(library)
+        self.library_answers = LibraryAnswers(library, self.router)
         self.replies = ReplyWriter(library, vocabulary)
         self.clauses = self.replies.clauses
         self.render = self.replies.render
@@ -157,6 +159,8 @@ class Assistant:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state)
+        if question.intent is Intent.ASK and Asked.LIBRARY in question.asked:
+            return self.library_answers.answer(question, today)
         if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \
                 and self.rulebook.rule(question.item).calculation == "no_figure":
             # "运营费用按多少比例补": the item sets no figure to compute, which is what the policy does not state.

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property, lru_cache
@@ -137,7 +137,20 @@ def _load_library(corpus_dir: Path) -> Library:
             problems.append(error.problem)
             continue
         policies.append(policy)
-    return Library(policies=tuple(policies), problems=tuple(problems))
+    return Library(policies=tuple(_repeals_named(policies)), problems=tuple(problems))
+
+
+def _repeals_named(policies: list[Policy]) -> list[Policy]:
+    """A policy repealed by its doc_id is named by its title, as a reply says it."""
+    titles = {policy.doc_id: f"《{policy.meta.title}》" for policy in policies}
+    named = []
+    for policy in policies:
+        repeals = [titles.get(entry, entry) for entry in policy.meta.repeals]
+        if repeals != policy.meta.repeals:
+            meta = policy.meta.model_copy(update={"repeals": repeals})
+            policy = replace(policy, document=policy.document.model_copy(update={"meta": meta}))
+        named.append(policy)
+    return named
 
 
 def read_policy(folder: Path) -> Policy:

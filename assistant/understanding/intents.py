@@ -26,7 +26,7 @@ class IntentReader:
             return Intent.ASK  # "300万的机器人补助跟机器换人补助可以叠加吗" asks whether, not how much
         if state.checkup.active and self._states_profile(question):
             return Intent.CHECKUP
-        if not state.checkup.active and text in self.vocabulary.checkup:
+        if not state.checkup.active and text in self.vocabulary.checkup and Asked.LIBRARY not in question.asked:
             return Intent.CHECKUP
         last = state.last_calculation
         # Items given figures in earlier turns ("买机器人花了300万" … "另外物联网投了120万" … "两项一共多少").

@@ -35,6 +35,7 @@ class Asked(StrEnum):
     OTHER_POLICY = "other_policy"  # a successor or new round of the policy
     REPEAL = "repeal"  # the document it replaces
     ISSUER = "issuer"  # who issued and adopted it
+    LIBRARY = "library"  # which policies the library holds: all, in force, on a subject
     LIST = "list"
     OTHER = "other"
 
