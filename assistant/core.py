@@ -65,7 +65,7 @@ class Assistant:
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections, policy_map, examples,
                                            policy_index=retriever.lexical)
         self.calculator = CalculatorDialogue(rulebook, vocabulary)
-        self.checkup = Checkup(rulebook, vocabulary)
+        self.checkup = Checkup(library, vocabulary)
         self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms, glossary)
         # The plain answerer quotes one clause per question, so a message of several questions is
         # answered one by one; a model answerer searches as often as the message needs.
@@ -158,7 +158,7 @@ class Assistant:
         if question.intent is not Intent.CHECKUP:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
-            return self.checkup.turn(question, state)
+            return self.checkup.turn(question, state, today)
         if question.intent is Intent.ASK and Asked.LIBRARY in question.asked:
             return self.library_answers.answer(question, today)
         if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \

@@ -56,8 +56,19 @@ class Calculated:
 
 
 @dataclass(frozen=True)
+class PolicyCheck:
+    """One policy's part of the check-up."""
+
+    doc_id: str
+    in_force: bool
+    report: EligibilityReport
+
+
+@dataclass(frozen=True)
 class CheckupReport:
-    report: EligibilityReport | None  # None until the enterprise has said something
+    # Each policy with something to say about the enterprise, the one in force first; none until
+    # the enterprise has said something.
+    checks: tuple[PolicyCheck, ...] = ()
 
 
 @dataclass(frozen=True)

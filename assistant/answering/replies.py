@@ -86,18 +86,22 @@ class ReplyWriter:
         return reply.model_copy(update={"warnings": [*reply.warnings, *said]})
 
     def _checkup_reply(self, outcome: CheckupReport, today: date, script: Script) -> Reply:
-        report = outcome.report
-        if report is None or not (report.items or report.not_eligible):
+        if not outcome.checks:
             ask = to_script(questionnaire(script), script)
+            in_force = {policy.doc_id for policy in self.library.in_force(today)}
             return Reply(session="", status=Status.NEEDS_INFO, answer=ask, follow_up=ask,
-                         warnings=self.warnings_for(self.all_documents, today, script))
-        assessed = [*report.items, *report.not_eligible]
-        calculations = [to_contract(item.calculation) for item in assessed if item.calculation]
+                         warnings=self.warnings_for(in_force or self.all_documents, today, script))
+        # Amounts to apply for come from the policies in force; an expired one's only when none is.
+        applicable = [check for check in outcome.checks if check.in_force] or list(outcome.checks)
+        assessed = [item for check in outcome.checks for item in (*check.report.items, *check.report.not_eligible)]
+        calculations = [to_contract(item.calculation) for check in applicable
+                        for item in (*check.report.items, *check.report.not_eligible) if item.calculation]
         status = Status.CALCULATED if any(c.eligible for c in calculations) else Status.NOT_ELIGIBLE
         if not calculations:
             status = Status.ANSWERED
+        names = {policy.doc_id: policy.meta.name_in(script is Script.ENGLISH) for policy in self.library.policies}
         return self._with_warnings(Reply(
-            session="", status=status, answer=to_script(report_text(report, script), script),
+            session="", status=status, answer=to_script(report_text(outcome.checks, names, script), script),
             citations=self.cite([ClauseRef(item.doc_id, item.clause) for item in assessed], script),
             calculations=calculations), today, script)
 

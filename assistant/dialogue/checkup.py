@@ -1,15 +1,18 @@
 """The eligibility check ("政策体检") in chat: the user describes the enterprise in their own
 words, over as many turns as they like; every turn re-runs `calculators.check_eligibility`
-on all facts gathered so far. Nothing the user did not say is assumed."""
+on all facts gathered so far, for every policy of the library: those in force first, then the
+expired ones it would have met. Nothing the user did not say is assumed."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from assistant.corpus.library import Library, Validity
 from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState
-from assistant.outcomes import CheckupReport, InputError
+from assistant.outcomes import CheckupReport, InputError, PolicyCheck
 from assistant.understanding.question import Question
 from assistant.understanding.text import Script
 from assistant.understanding.vocabulary import Vocabulary
@@ -17,7 +20,6 @@ from calculators import (
     CalculatorError,
     EligibilityReport,
     EnterpriseProfile,
-    RuleBook,
     check_eligibility,
     format_yuan,
 )
@@ -26,9 +28,9 @@ PROFILE_FIELDS = set(EnterpriseProfile.model_fields)
 
 
 class Checkup:
-    def __init__(self, rulebook: RuleBook, vocabulary: Vocabulary) -> None:
-        self.rulebook = rulebook
-        self.rules = rulebook.by_id
+    def __init__(self, library: Library, vocabulary: Vocabulary) -> None:
+        self.library = library
+        self.rules = library.rulebook.by_id
         self.vocabulary = vocabulary
 
     def profile_facts(self, question: Question) -> dict[str, Any]:
@@ -70,7 +72,7 @@ class Checkup:
                         settled[field] = "none" if name == rule.previous_tier_input else "0"
         return settled
 
-    def turn(self, question: Question, state: ConversationState) -> CheckupReport | InputError:
+    def turn(self, question: Question, state: ConversationState, today: date) -> CheckupReport | InputError:
         """A CHECKUP turn: start the check-up or add to it, then assess everything known."""
         facts = self.profile_facts(question)
         previous = dict(state.checkup.profile)
@@ -83,11 +85,25 @@ class Checkup:
             state.checkup.profile.update(self.nothing_received(state.checkup.profile))
         profile = state.checkup.profile
         try:
-            return CheckupReport(report=check_eligibility(self.rulebook, profile) if profile else None)
+            return CheckupReport(self.checks(profile, question.policies, today) if profile else ())
         except CalculatorError as exc:
             # A figure that cannot be right (负数, 0): say so and keep what was known before it.
             state.checkup.profile = previous
             return InputError(exc.code, str(exc))
+
+
+    def checks(self, profile: dict[str, Any], order: tuple[str, ...], today: date) -> tuple[PolicyCheck, ...]:
+        """The profile checked against each policy with rules, in force first (then `order`)."""
+        policies = sorted(self.library.policies, key=lambda policy: (
+            policy.validity(today) is not Validity.IN_FORCE,
+            order.index(policy.doc_id) if policy.doc_id in order else len(order)))
+        found = []
+        for policy in policies:
+            if policy.rulebook.rules:
+                report = check_eligibility(policy.rulebook, profile)
+                if report.items or report.not_eligible:
+                    found.append(PolicyCheck(policy.doc_id, policy.validity(today) is Validity.IN_FORCE, report))
+        return tuple(found)
 
 
 def questionnaire(script: Script) -> str:
@@ -104,9 +120,26 @@ def questionnaire(script: Script) -> str:
 _MARK = {"eligible": "✓", "possible": "?", "not_eligible": "✗"}
 
 
-def report_text(report: EligibilityReport, script: Script) -> str:
+def report_text(checks: tuple[PolicyCheck, ...], names: dict[str, str], script: Script) -> str:
+    """Each policy's items, with its name when there are several; an expired policy's items as
+    what the enterprise would have met."""
     english = script is Script.ENGLISH
-    lines = ["Eligibility check (三、专项政策):" if english else "政策体检结果（依据“三、专项政策”）："]
+    lines: list[str] = []
+    for check in checks:
+        name = names.get(check.doc_id, check.doc_id)
+        if check.in_force or len(checks) == 1:
+            lines.append(f"Eligibility check under {name}:" if english else f"政策体检结果（依据{name}）：")
+        else:
+            lines.append(f"Under {name}, no longer in force, the enterprise would have met (for reference only):"
+                         if english else f"{name}已不在有效期内，按它本可符合的项目（仅供参考，不能再据此申报）：")
+        lines += _report_lines(check.report, english)
+    lines.append("Add anything else about the enterprise and I will update the list." if english
+                 else "还有其他情况可以继续告诉我，我会更新结果。")
+    return "\n".join(lines)
+
+
+def _report_lines(report: EligibilityReport, english: bool) -> list[str]:
+    lines = []
     for item in [*report.items, *report.not_eligible]:
         calc = item.calculation
         amount = "" if calc is None or calc.amount_yuan is None else f"：{format_yuan(calc.amount_yuan)}"
@@ -121,6 +154,4 @@ def report_text(report: EligibilityReport, script: Script) -> str:
     total, upper = format_yuan(report.total_yuan), format_yuan(report.possible_total_yuan)
     lines.append(f"Confirmed total: {total}; at most {upper} if every open condition is met." if english
                  else f"已确认合计：{total}；待确认条件全部满足时最多：{upper}。")
-    lines.append("Add anything else about the enterprise and I will update the list." if english
-                 else "还有其他情况可以继续告诉我，我会更新结果。")
-    return "\n".join(lines)
+    return lines
