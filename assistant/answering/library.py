@@ -52,8 +52,7 @@ class LibraryAnswers:
         return Answered("\n".join([lead, *lines]), citations)
 
     def _ordered(self, today: date) -> list[Policy]:
-        order = self.router.order(today)
-        return sorted(self.library.policies, key=lambda policy: order.index(policy.doc_id))
+        return self.library.ordered(today)
 
     def _by_validity(self, policies: list[Policy], today: date, english: bool) -> list[str]:
         lines = []

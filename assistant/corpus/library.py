@@ -107,6 +107,19 @@ class Library:
     def validity(self, doc_id: str, today: date) -> Validity:
         return self.policy(doc_id).validity(today)
 
+    def ordered(self, today: date) -> list[Policy]:
+        """In force (the newest first), not yet in force (the soonest first), expired (the most
+        recently ended first): the order the library is listed and searched in."""
+        def rank(policy: Policy) -> tuple[int, int]:
+            validity = policy.validity(today)
+            if validity is Validity.IN_FORCE:
+                return 0, -policy.meta.in_force_from.toordinal()
+            if validity is Validity.NOT_YET:
+                return 1, policy.meta.in_force_from.toordinal()
+            return 2, -policy.meta.in_force_until.toordinal()
+
+        return sorted(self.policies, key=rank)
+
     def in_force(self, today: date) -> list[Policy]:
         return [policy for policy in self.policies if policy.validity(today) is Validity.IN_FORCE]
 

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
-from assistant.corpus.library import Library, Policy, Validity
+from assistant.corpus.library import Library
 from assistant.understanding.text import detect_script, fold, to_script, to_simplified, to_traditional
 from calculators import Rule
 
@@ -74,17 +74,9 @@ class PolicyRouter:
         return list(dict.fromkeys(doc_id for _, doc_id in sorted(found)))
 
     def order(self, today: date, *first: str | None) -> tuple[str, ...]:
-        """Every policy's doc_id, most preferred first: those given (named now, named before the
-        conversation), then in force, not yet in force, expired."""
-        def rank(policy: Policy) -> tuple[int, int]:
-            validity = policy.validity(today)
-            if validity is Validity.IN_FORCE:
-                return 0, -policy.meta.in_force_from.toordinal()
-            if validity is Validity.NOT_YET:
-                return 1, policy.meta.in_force_from.toordinal()
-            return 2, -policy.meta.in_force_until.toordinal()
-
-        ranked = [policy.doc_id for policy in sorted(self.library.policies, key=rank)]
+        """Every policy's doc_id, most preferred first: those given (named now, named before in
+        the conversation), then in force, not yet in force, expired."""
+        ranked = [policy.doc_id for policy in self.library.ordered(today)]
         return tuple(dict.fromkeys([*(doc_id for doc_id in first if doc_id), *ranked]))
 
     def namesakes(self, items: Iterable[str], text: str) -> list[Rule]:

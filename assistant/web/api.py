@@ -24,6 +24,7 @@ from assistant.config import REPO_ROOT, Settings
 from assistant.contract import CalculationOut, Reply, Status
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
 from assistant.web.bodies import ErrorBarrier, JsonBodyGuard
+from assistant.web.catalogue import policy_entries
 from assistant.web.forms import FormError, items_catalog, read_inputs, read_profile
 from assistant.web.guards import (
     ERROR_RESPONSES,
@@ -117,6 +118,11 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
         return {"status": "ok", "today": current_day().isoformat(),
                 "documents": [{"doc_id": d.meta.doc_id, "in_force": d.meta.in_force_on(current_day())}
                               for d in assistant.documents]}
+
+    @api.get("/api/policies", tags=["policies"])
+    def policies() -> dict:
+        """The library: every policy with its number, dates and status today, in force first."""
+        return {"today": current_day().isoformat(), "policies": policy_entries(assistant.library, current_day())}
 
     @api.get("/api/ready", tags=["service"],
              responses={503: ERROR_RESPONSES[503] | {"description": "not ready: error.checks names what failed"}})

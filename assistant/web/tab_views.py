@@ -11,7 +11,9 @@ from datetime import date
 
 from assistant.answering.calculations import to_contract
 from assistant.corpus.documents import Document
+from assistant.corpus.library import Library, Validity
 from assistant.understanding.text import to_simplified
+from assistant.web.catalogue import badge_html
 from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
 from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
 
@@ -102,11 +104,9 @@ def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: Se
 
 def validity_badge(document: Document, today: date) -> str:
     meta = document.meta
-    if meta.in_force_on(today):
-        return '<span class="badge badge-ok">现行有效</span>'
-    if today > meta.in_force_until:
-        return f'<span class="badge badge-no">已过期（{meta.in_force_until:%Y-%m-%d}止）</span>'
-    return f'<span class="badge badge-maybe">尚未施行（{meta.in_force_from:%Y-%m-%d}起）</span>'
+    validity = (Validity.IN_FORCE if meta.in_force_on(today)
+                else Validity.EXPIRED if today > meta.in_force_until else Validity.NOT_YET)
+    return badge_html(validity, meta.in_force_from, meta.in_force_until)
 
 
 def _clause_html(document: Document, clause) -> str:
@@ -119,21 +119,32 @@ def _clause_html(document: Document, clause) -> str:
             f'<span class="clause-loc">{e(clause.location)}</span><div class="clause-text">{body}</div></div>')
 
 
-def policy_html(documents: tuple[Document, ...], today: date) -> str:
-    parts = []
-    for document in documents:
-        meta = document.meta
-        facts = [("发文机关", meta.issuer), ("文件类型", meta.document_type), ("审议通过", meta.adopted_by),
-                 ("印发日期", f"{meta.issued:%Y-%m-%d}"), ("公开日期", f"{meta.published:%Y-%m-%d}"),
+def policy_html(library: Library, today: date) -> str:
+    """The library's list with status badges, then each policy's facts and text, in force first."""
+    policies = library.ordered(today)
+    rows = "".join(
+        f'<li><a href="#policy-{e(policy.doc_id)}" class="policy-link">《{e(policy.meta.short_title)}》</a>'
+        f'{e("（" + policy.meta.document_number + "）") if policy.meta.document_number else ""} '
+        f'{validity_badge(policy.document, today)}</li>' for policy in policies)
+    parts = [f'<nav class="library"><h2>政策库（{len(policies)}份）</h2><ul>{rows}</ul></nav>']
+    for policy in policies:
+        document, meta = policy.document, policy.meta
+        facts = [("发文机关", meta.issuer), ("文号", meta.document_number or "—"), ("文件类型", meta.document_type),
+                 ("审议通过", meta.adopted_by or "—"), ("印发日期", f"{meta.issued:%Y-%m-%d}"),
+                 ("公开日期", f"{meta.published:%Y-%m-%d}" if meta.published else "—"),
                  ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
                  ("主管部门", f"{meta.department}（{meta.department_full}）" if meta.department_full
                   else meta.department),
                  ("同时废止", meta.repeals_text or "—")]
+        successors = library.successors(policy.doc_id)
+        if successors:
+            facts.append(("已被替代", "、".join(f"《{other.meta.title}》" for other in successors)))
         table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
-        parts.append(f'<article class="policy"><h2>{e(meta.title)} {validity_badge(document, today)}</h2>'
-                     f'<table class="facts">{table}</table>'
-                     '<p class="policy-note">以下为政策原文'
-                     '（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）。'
+        cleaned = ("（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）"
+                   if document.pinyin_notes_removed or document.boilerplate_lines_removed else "")
+        parts.append(f'<article class="policy" id="policy-{e(policy.doc_id)}"><h2>{e(meta.title)} '
+                     f'{validity_badge(document, today)}</h2><table class="facts">{table}</table>'
+                     f'<p class="policy-note">以下为政策原文{cleaned}。'
                      f'点击问答中的“来源”可直接跳到对应条款。今天：{today:%Y-%m-%d}</p>')
         section = None
         for clause in document.clauses:

@@ -9,6 +9,7 @@ from typing import Any
 
 import gradio as gr
 
+from assistant.corpus.library import Library
 from assistant.web.chat_view import ClauseIndex
 from assistant.web.forms import (
     BOOL_CHOICES,
@@ -139,5 +140,5 @@ def eligibility_tab(index: ClauseIndex, warnings: Callable[[], list[str]]) -> No
                  preprocess=False)  # values as sent: see the calculator's button
 
 
-def policy_tab(index: ClauseIndex, today: Callable[[], date]) -> gr.HTML:
-    return gr.HTML(policy_html(index.documents, today()), elem_id="policy-text", js_on_load=None)
+def policy_tab(library: Library, today: Callable[[], date]) -> gr.HTML:
+    return gr.HTML(policy_html(library, today()), elem_id="policy-text", js_on_load=None)

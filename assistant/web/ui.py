@@ -14,6 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.contract import Reply, Status
+from assistant.corpus.library import Library
 from assistant.integrations.llm.streaming import reply_stream, streams
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
 from assistant.storage.sessions import new_session_id
@@ -142,7 +143,7 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
         session = gr.State(None)
         turns = gr.State([])
         feedback_id = gr.State(None)
-        header = gr.HTML(_header(assistant.documents, today()), elem_id="app-header", js_on_load=None)
+        header = gr.HTML(_header(assistant.library, today()), elem_id="app-header", js_on_load=None)
         with gr.Tabs(elem_id="main-tabs"):
             with gr.Tab("政策问答", id="chat", elem_id="tab-chat"):
                 with gr.Row(equal_height=False):
@@ -182,10 +183,10 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
             with gr.Tab("政策体检", id="eligibility", elem_id="tab-eligibility"):
                 eligibility_tab(index, policy_warnings)
             with gr.Tab("政策原文", id="policy", elem_id="tab-policy"):
-                policy = policy_tab(index, today)
+                policy = policy_tab(assistant.library, today)
 
         # Dates move on while a server runs: the badges are drawn again on every page load.
-        ui.load(lambda: (_header(assistant.documents, today()), policy_html(assistant.documents, today())),
+        ui.load(lambda: (_header(assistant.library, today()), policy_html(assistant.library, today())),
                 None, [header, policy], api_visibility="private", queue=False)
         chat_outputs = [chatbot, question, session, turns, phone]
         ask_inputs = [question, session, turns, compact]
@@ -205,8 +206,14 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
     return ui
 
 
-def _header(documents, today: date) -> str:
-    sources = " ".join(f"依据《{html.escape(d.meta.title)}》{validity_badge(d, today)}" for d in documents)
+def _header(library: Library, today: date) -> str:
+    """The policies in force (else the library's first policy), each with its badge."""
+    shown = library.in_force(today) or library.ordered(today)[:1]
+    sources = " ".join(f"依据《{html.escape(policy.meta.title)}》{validity_badge(policy.document, today)}"
+                       for policy in shown)
+    others = len(library.policies) - len(shown)
+    if others:
+        sources += f" · 政策库另有{others}份（见“政策原文”）"
     return f'<div class="app-title"><h1>{TITLE}</h1><div class="app-sub">{sources}</div></div>'
 
 

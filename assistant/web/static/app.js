@@ -1,5 +1,5 @@
-// A citation's link points at a clause anchor in the policy tab. Tabs render their content
-// only once opened, so open the tab first, then wait for the clause to appear and show it.
+// A citation's link points at a clause anchor in the policy tab, a library entry at its policy.
+// Tabs render their content only once opened, so open the tab first, then wait for the anchor.
 (function () {
   function policyTabButton() {
     return Array.from(document.querySelectorAll('button[role="tab"]'))
@@ -16,7 +16,7 @@
     }
   }
   document.addEventListener('click', function (event) {
-    var link = event.target.closest ? event.target.closest('a[href*="#clause-"]') : null;
+    var link = event.target.closest ? event.target.closest('a[href*="#clause-"], a[href*="#policy-"]') : null;
     if (!link) { return; }
     event.preventDefault();
     event.stopPropagation();
