@@ -95,7 +95,8 @@ class Assistant:
             log.info(report.summary())
         dense = ChromaVectors(client, settings, embedder)  # follows `index --rebuild` while serving
         assistant = cls(settings=settings, library=library, vocabulary=vocabulary,
-                        retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
+                        retriever=HybridRetriever(documents, tokenizer_for(settings, library.user_dictionaries),
+                                                  dense, vocabulary),
                         sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds),
                         examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder,
                                                            cache_dir=settings.cache_dir / "examples")

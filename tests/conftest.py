@@ -49,7 +49,8 @@ def build_fast_assistant(settings: Settings, sessions_db: Path | None = None):
     dense = InMemoryVectors([clause for document in documents for clause in document.clauses], HashingEmbedder())
     vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
     return Assistant(settings=settings, library=library, vocabulary=vocabulary,
-                     retriever=HybridRetriever(documents, tokenizer_for(settings), dense, vocabulary),
+                     retriever=HybridRetriever(documents, tokenizer_for(settings, library.user_dictionaries),
+                                                  dense, vocabulary),
                      sessions=SessionStore(sessions_db or settings.sessions_db, settings.session_ttl_seconds))
 
 

@@ -33,6 +33,7 @@ POLICIES = "policies"
 METADATA = "policy.yaml"
 RULES = "rules.yaml"
 WORDS = "words"
+USER_DICTIONARY = "userdict.txt"
 
 
 class Validity(StrEnum):
@@ -100,6 +101,12 @@ class Library:
     def rulebook(self) -> RuleBook:
         """Every policy's rules in one book; rule ids are unique across the library."""
         return RuleBook.merged([policy.rulebook for policy in self.policies])
+
+    @property
+    def user_dictionaries(self) -> list[Path]:
+        """The policies' own jieba word lists (words/userdict.txt), for the tokenizer."""
+        return [policy.words_dir / USER_DICTIONARY for policy in self.policies
+                if policy.words_dir and (policy.words_dir / USER_DICTIONARY).is_file()]
 
     def policy(self, doc_id: str) -> Policy:
         return next(policy for policy in self.policies if policy.doc_id == doc_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import math
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -31,7 +32,11 @@ _TOKEN_OK = re.compile(r"[\w\u4e00-\u9fff]")
 
 
 class Tokenizer:
-    def __init__(self, userdict: Path, synonyms: Path | None = None, cache_dir: Path | None = None) -> None:
+    def __init__(self, userdict: Path, synonyms: Path | None = None, cache_dir: Path | None = None,
+                 policy_words: Sequence[Path] = ()) -> None:
+        """`policy_words`: the user dictionaries of the library's policies (words/userdict.txt),
+        read after the shared one. jieba's dictionary is the process's: their words segment text
+        for every tokenizer in it."""
         # jieba's process-wide tokenizer, shared with the amount parser: each instance holds its
         # own copy of the dictionary (~150 MB, most of a second to load).
         self._jieba = jieba.dt
@@ -39,14 +44,16 @@ class Tokenizer:
             # jieba caches its prefix dictionary; keep that with our other caches, not in /tmp.
             cache_dir.mkdir(parents=True, exist_ok=True)
             self._jieba.tmp_dir = str(cache_dir)
-        self._jieba.load_userdict(str(userdict))
+        for dictionary in (userdict, *policy_words):
+            self._jieba.load_userdict(str(dictionary))
         # The folder of the policy's word lists (stop words, glossary), beside the user dictionary.
         self.vocabulary_dir = userdict.parent
         self.stopwords = read_stopwords(userdict.with_name(STOPWORDS_FILE))
         self._pos = jieba.posseg.dt
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         self.domain_terms = frozenset(
-            line.split()[0] for line in userdict.read_text(encoding="utf-8").splitlines() if line.strip()
+            line.split()[0] for dictionary in (userdict, *policy_words)
+            for line in dictionary.read_text(encoding="utf-8").splitlines() if line.strip()
         )
 
     def words(self, text: str) -> list[tuple[str, int, int]]:
@@ -133,11 +140,13 @@ def read_stopwords(path: Path) -> frozenset[str]:
     return frozenset(word for line in lines for word in line.split())
 
 
-def tokenizer_for(settings: Settings) -> Tokenizer:
-    """The tokenizer over the corpus's own vocabulary; the callers'-words list unless switched off."""
+def tokenizer_for(settings: Settings, policy_words: Sequence[Path] = ()) -> Tokenizer:
+    """The tokenizer over the corpus's own vocabulary and the policies' words; the callers'-words
+    list unless switched off."""
     corpus_dir = settings.corpus_dir
     synonyms = corpus_dir / "vocabulary" / "callers_words.yaml" if settings.use_synonyms else None
-    return Tokenizer(corpus_dir / "vocabulary" / "userdict.txt", synonyms, cache_dir=settings.cache_dir)
+    return Tokenizer(corpus_dir / "vocabulary" / "userdict.txt", synonyms, cache_dir=settings.cache_dir,
+                     policy_words=policy_words)
 
 
 class LexicalIndex:
