@@ -26,19 +26,19 @@ from assistant.dialogue.checkup import Checkup
 from assistant.dialogue.state import CheckupState, ConversationState
 from assistant.integrations.llm import configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
+from assistant.language.text import Script, detect_script, to_script, to_simplified
+from assistant.language.tokenizer import tokenizer_for
+from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import Answered, NotStated, Outcome, Refused
 from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
 from assistant.retrieval.embeddings import Embedder, QueryCache
 from assistant.retrieval.hybrid import HybridRetriever
-from assistant.retrieval.lexical import tokenizer_for
 from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import Asked, Intent, Question
-from assistant.understanding.text import Script, detect_script, to_script, to_simplified
 from assistant.understanding.understand import Understanding
-from assistant.understanding.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -37,12 +37,12 @@ def build_fast_assistant(settings: Settings, sessions_db: Path | None = None):
     an in-memory dense index stand in for e5 and Chroma. The one place tests construct it."""
     from assistant.core import Assistant
     from assistant.corpus.library import load_library
+    from assistant.language.tokenizer import tokenizer_for
+    from assistant.language.vocabulary import Vocabulary
     from assistant.retrieval.dense import InMemoryVectors
     from assistant.retrieval.embeddings import HashingEmbedder
     from assistant.retrieval.hybrid import HybridRetriever
-    from assistant.retrieval.lexical import tokenizer_for
     from assistant.storage.sessions import SessionStore
-    from assistant.understanding.vocabulary import Vocabulary
 
     library = load_library(settings.corpus_dir)
     documents = library.documents

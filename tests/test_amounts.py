@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from assistant.config import REPO_ROOT
-from assistant.retrieval.lexical import Tokenizer
+from assistant.language.tokenizer import Tokenizer
 from assistant.understanding.figures import Figure, find_figures
 from calculators.reading import AmountError, AmountSpan, find_amounts, parse_amount, validate_amount
 

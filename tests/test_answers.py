@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from assistant.contract import Status
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 
 TODAY = date(2026, 11, 26)
 

@@ -6,7 +6,7 @@ import pytest
 from assistant.config import REPO_ROOT
 from assistant.corpus.documents import BOILERPLATE_LINE, PINYIN_NOTE, parse_document
 from assistant.corpus.library import load_library
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 
 CORPUS = REPO_ROOT / "corpus"
 ANY_PINYIN = re.compile(r"[a-zü]*[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]*\)?")

@@ -12,7 +12,7 @@ from assistant.corpus.library import load_library
 from assistant.integrations.llm.figures import figures_in
 from assistant.integrations.llm.guard import Evidence, GroundingGuard
 from assistant.integrations.llm.prompts import ECHO_MIN_CHARS, EchoDetector, Prompts
-from assistant.understanding.text import Script
+from assistant.language.text import Script
 
 ROBOT_CLAUSE = ("【三、专项政策（二）】(二)鼓励企业加大对机器人的投入。对企业购置符合GB/T12643-2013标准的工业机器人,"
                 "按机器人购置款的10%给予资助,单个企业最高不超过100万元。")

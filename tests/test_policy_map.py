@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from assistant.contract import Status
-from assistant.understanding.text import fold
+from assistant.language.text import fold
 
 TODAY = date(2026, 12, 3)
 

@@ -8,8 +8,8 @@ import pytest
 
 from assistant.contract import Status
 from assistant.dialogue.state import ConversationState
+from assistant.language.text import fold
 from assistant.understanding.spelling import MIN_TERM_CHARS, SoundAlikes, allowed_changes, plain_syllable
-from assistant.understanding.text import fold
 
 TODAY = date(2026, 11, 26)
 

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.understanding.text import Script, detect_script, fold, to_script, to_simplified
+from assistant.language.text import Script, detect_script, fold, to_script, to_simplified
 
 
 @pytest.mark.parametrize("message, script", [

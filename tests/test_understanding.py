@@ -121,7 +121,7 @@ def test_equipment_and_software_figures_are_never_another_items(assistant, first
 def test_labels_do_not_depend_on_what_the_process_loaded_first(assistant):
     """The word splitter with the policy's dictionary is passed in, so a figure's label is the
     same whether or not a retriever was built before."""
-    from assistant.retrieval.lexical import tokenizer_for
+    from assistant.language.tokenizer import tokenizer_for
     from assistant.understanding.figures import find_figures
 
     fresh = tokenizer_for(assistant.settings)

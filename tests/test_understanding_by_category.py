@@ -14,7 +14,7 @@ import pytest
 
 from assistant.contract import Status
 from assistant.dialogue.state import ConversationState
-from assistant.understanding.vocabulary import Cues, _cue_pattern
+from assistant.language.vocabulary import Cues, _cue_pattern
 
 # After the policy's end (2025-12-31), as in test_dialogue.
 TODAY = date(2026, 11, 26)

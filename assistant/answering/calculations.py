@@ -8,8 +8,8 @@ from typing import Any
 
 from assistant.answering.english import yuan_en
 from assistant.contract import CalculationOut
+from assistant.language.text import Script
 from assistant.outcomes import Calculated, InputError, NeedsInput
-from assistant.understanding.text import Script
 from calculators import Calculation, RuleBook, format_yuan
 
 

@@ -14,9 +14,9 @@ from assistant.answering.english import Glossary, date_en
 from assistant.answering.extractive import split_sentences
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Clause, DocumentMeta
+from assistant.language.text import MONEY_FIGURE, Script
+from assistant.language.vocabulary import Vocabulary
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import MONEY_FIGURE, Script
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule, RuleBook
 
 FIGURE_KINDS = (Asked.AMOUNT, Asked.RATE, Asked.CAP, Asked.THRESHOLD)

@@ -10,10 +10,10 @@ from datetime import date
 
 from assistant.contract import Citation
 from assistant.corpus.documents import Clause, DocumentMeta
+from assistant.language.text import SENTENCE_END, Script, to_simplified, to_traditional
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Cues
 from assistant.retrieval.hybrid import Hit
-from assistant.retrieval.lexical import Tokenizer
-from assistant.understanding.text import SENTENCE_END, Script, to_simplified, to_traditional
-from assistant.understanding.vocabulary import Cues
 
 _FIGURE = re.compile(
     r"\d{4}年\d{1,2}月\d{1,2}日|\d+(?:\.\d+)?\s*(?:%|％|个百分点|万元|亿元|元|家|个|人|次)|[一二两三四五六七八九十]+次"

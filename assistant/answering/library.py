@@ -10,9 +10,9 @@ from assistant.answering import extractive
 from assistant.answering.extractive import zh_date
 from assistant.corpus.library import Library, Policy, Validity
 from assistant.corpus.routing import PolicyRouter
+from assistant.language.text import Script
 from assistant.outcomes import Answered
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import Script
 from calculators import Rule
 
 # Listed in this order: what applies today first.

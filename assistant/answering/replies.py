@@ -12,10 +12,10 @@ from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, ClauseRef, rule_clause
 from assistant.corpus.library import Library, Validity
 from assistant.dialogue.checkup import questionnaire, report_text
+from assistant.language.text import Script, to_script
+from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.understanding import guard
-from assistant.understanding.text import Script, to_script
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
 
 

@@ -14,11 +14,11 @@ from assistant.answering.policy_scope import PolicyScope
 from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import ClauseRef, Document, DocumentMeta, rule_clause
 from assistant.dialogue.state import ConversationState
+from assistant.language.text import MONEY_FIGURE, Script
+from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
-from assistant.understanding.text import MONEY_FIGURE, Script
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule, RuleBook
 
 _DIGIT = re.compile(r"\d")

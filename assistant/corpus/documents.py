@@ -14,7 +14,7 @@ from typing import NamedTuple
 import cn2an
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from assistant.understanding.text import fold, to_simplified
+from assistant.language.text import fold, to_simplified
 from calculators import Rule
 
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"

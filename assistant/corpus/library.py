@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from assistant.corpus.documents import Document, DocumentMeta, StructureError, parse_document
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 from calculators import RuleBook
 
 POLICIES = "policies"

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from assistant.corpus.library import Library
-from assistant.understanding.text import detect_script, fold, to_script, to_simplified, to_traditional
+from assistant.language.text import detect_script, fold, to_script, to_simplified, to_traditional
 from calculators import Rule
 
 # Quotation marks and title brackets people type or leave out alike: 富阳区“未来工厂”实施意见.

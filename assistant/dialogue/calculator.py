@@ -13,11 +13,11 @@ from typing import Any
 from assistant.dialogue import levels, slots, which_item
 from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text, rule_id, with_level_held
 from assistant.dialogue.state import ConversationState, PendingInput
+from assistant.language.text import Script
+from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
 from assistant.understanding.entities import answer_value
 from assistant.understanding.question import Figure, Intent, Operation, Question
-from assistant.understanding.text import Script
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import CalculatorError, Rule, RuleBook, compute, missing_inputs
 from calculators.models import NO_PREVIOUS_LEVEL, Scope
 from calculators.reading import AmountError, validate_amount

@@ -12,10 +12,10 @@ from typing import Any
 from assistant.corpus.library import Library, Validity
 from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState
+from assistant.language.text import Script
+from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import CheckupReport, InputError, PolicyCheck
 from assistant.understanding.question import Question
-from assistant.understanding.text import Script
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import (
     CalculatorError,
     EligibilityReport,

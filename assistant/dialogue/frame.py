@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from assistant.language.text import Script
 from assistant.outcomes import Calculated
 from assistant.understanding.question import Operation
-from assistant.understanding.text import Script
 from calculators import Rule, compute, format_yuan
 from calculators.models import NO_PREVIOUS_LEVEL
 

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from assistant.language.vocabulary import Vocabulary
 from assistant.understanding.entities import EARLIER_REACH, HELD_REACH, find_choices
 from assistant.understanding.question import Figure, FigureRole, Operation, Segment
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import Rule
 
 

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from assistant.dialogue.frame import ItemFrame, LastCalculation
-from assistant.understanding.text import Script
+from assistant.language.text import Script
 
 # Bumped whenever the stored state changes shape; a state of another version does not
 # validate, so storage/sessions.py starts that conversation afresh.

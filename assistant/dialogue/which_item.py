@@ -5,9 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from assistant.dialogue.state import PendingInput
+from assistant.language.text import Script
 from assistant.outcomes import NeedsInput
 from assistant.understanding.question import Figure
-from assistant.understanding.text import Script
 from calculators import Rule, RuleBook
 
 

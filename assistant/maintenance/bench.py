@@ -70,7 +70,7 @@ def warm_latencies(assistant, rounds: int) -> list[float]:
 def reading_cost(assistant, runs: int = 200) -> tuple[float, float]:
     """Median ms of the sound-alike repair alone and of the whole `understand` on LONG_MESSAGE."""
     from assistant.dialogue.state import ConversationState
-    from assistant.understanding.text import fold
+    from assistant.language.text import fold
 
     understanding, folded = assistant.understanding, fold(LONG_MESSAGE)
     repair, whole = [], []

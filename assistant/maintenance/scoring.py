@@ -15,7 +15,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from assistant.corpus.documents import PINYIN_NOTE
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 
 _QUOTES_SPACES = re.compile(r"[\s\"'“”‘’「」『』]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3})")

@@ -9,9 +9,10 @@ from typing import Literal
 import numpy as np
 
 from assistant.corpus.documents import Clause, ClauseRef, Document
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Vocabulary
 from assistant.retrieval.dense import ClauseVectors, clause_key
-from assistant.retrieval.lexical import LexicalIndex, Tokenizer
-from assistant.understanding.vocabulary import Vocabulary
+from assistant.retrieval.lexical import LexicalIndex
 
 Mode = Literal["fusion", "bm25", "dense"]
 # Scores are fused after standardizing each side per query (distribution-based fusion): BM25

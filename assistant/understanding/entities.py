@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+from assistant.language.text import CLAUSE_BREAK, fold
+from assistant.language.vocabulary import Cues, Vocabulary
 from assistant.understanding.question import Figure, LevelMention, Question
-from assistant.understanding.text import CLAUSE_BREAK, fold
-from assistant.understanding.vocabulary import Cues, Vocabulary
 from calculators import Input, Rule, RuleBook, match_items
 from calculators.reading import read_yes_no
 

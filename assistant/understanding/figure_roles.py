@@ -9,11 +9,11 @@ from decimal import Decimal
 
 import cn2an
 
-from assistant.retrieval.lexical import Tokenizer
+from assistant.language.text import CLAUSE_BREAK, fold
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Vocabulary
 from assistant.understanding.figures import find_figures
 from assistant.understanding.question import Figure, FigureRole, Operation
-from assistant.understanding.text import CLAUSE_BREAK, fold
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
 # The word that may join a figure to the part named right after it ("48万的设备", "300,000 for software").

@@ -2,7 +2,7 @@
 
 The amounts come from calculators.reading.find_amounts, the one money scanner. The label
 needs a word splitter, which the caller passes in: the project passes Tokenizer.words
-(assistant/retrieval/lexical.py), which keeps the policy's own terms whole. Labels then
+(assistant/language/tokenizer.py), which keeps the policy's own terms whole. Labels then
 depend on that dictionary only, not on what else the process happened to load first.
 """
 

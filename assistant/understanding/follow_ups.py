@@ -6,11 +6,11 @@ from __future__ import annotations
 import re
 
 from assistant.dialogue.state import ConversationState
-from assistant.retrieval.lexical import Tokenizer
+from assistant.language.text import fold
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Vocabulary
 from assistant.understanding.entities import EARLIER_REACH
 from assistant.understanding.question import Asked, Figure, FigureRole, LevelMention
-from assistant.understanding.text import fold
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
 # Characters of words (CJK or Latin letters and digits): how long a message is without its punctuation.

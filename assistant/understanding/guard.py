@@ -5,7 +5,7 @@ from corpus/vocabulary/refusals.yaml."""
 
 from __future__ import annotations
 
-from assistant.understanding.text import Script
+from assistant.language.text import Script
 
 # The refusal entry (corpus/vocabulary/refusals.yaml) whose reply says why deception is refused.
 FRAUD_REFUSAL = "fraud"

@@ -5,11 +5,11 @@ policy text."""
 from __future__ import annotations
 
 from assistant.dialogue.state import ConversationState, PendingInput
+from assistant.language.text import fold
+from assistant.language.vocabulary import Vocabulary
 from assistant.understanding import entities
 from assistant.understanding.entities import HELD_REACH
 from assistant.understanding.question import Asked, Intent, Question
-from assistant.understanding.text import fold
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
 

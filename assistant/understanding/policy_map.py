@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable
 
 from assistant.corpus.documents import Document
-from assistant.retrieval.lexical import Tokenizer
-from assistant.understanding.text import CLAUSE_BREAK, MONEY_FIGURE, SENTENCE_END, fold
-from assistant.understanding.vocabulary import Cues, Vocabulary
+from assistant.language.text import CLAUSE_BREAK, MONEY_FIGURE, SENTENCE_END, fold
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Cues, Vocabulary
 from calculators import RuleBook
 
 # A sentence of the policy that sets money: an amount in 元 or a rate.

@@ -9,7 +9,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.understanding.text import Script
+from assistant.language.text import Script
 
 
 class Asked(StrEnum):

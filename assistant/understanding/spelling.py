@@ -24,7 +24,7 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin, pinyin
 
-from assistant.understanding.text import fold
+from assistant.language.text import fold
 from calculators import RuleBook
 
 # Chosen by reading every word of jieba's dictionary (337,443 words of two or more Chinese

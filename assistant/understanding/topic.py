@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.retrieval.lexical import LexicalIndex, Tokenizer, read_stopwords
-from assistant.understanding.vocabulary import Vocabulary
+from assistant.language.tokenizer import Tokenizer, read_stopwords
+from assistant.language.vocabulary import Vocabulary
+from assistant.retrieval.lexical import LexicalIndex
 from calculators import RuleBook, match_items
 from calculators.reading import find_amounts
 

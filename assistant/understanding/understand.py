@@ -7,7 +7,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from assistant.dialogue.state import ConversationState
-from assistant.retrieval.lexical import LexicalIndex, Tokenizer
+from assistant.language.text import CLAUSE_BREAK, detect_script, fold
+from assistant.language.tokenizer import Tokenizer
+from assistant.language.vocabulary import Vocabulary
+from assistant.retrieval.lexical import LexicalIndex
 from assistant.understanding import entities
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.figure_roles import FigureReader
@@ -24,9 +27,7 @@ from assistant.understanding.question import (
     Segment,
 )
 from assistant.understanding.spelling import SoundAlikes, policy_terms
-from assistant.understanding.text import CLAUSE_BREAK, detect_script, fold
 from assistant.understanding.topic import TopicClauses
-from assistant.understanding.vocabulary import Vocabulary
 from calculators import RuleBook
 
 # Where a message's clauses end, for grouping figures with items: the clause breaks, and " and "

@@ -14,7 +14,7 @@ from typing import Any
 from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
 from assistant.corpus.documents import Document
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 from calculators import RuleBook, format_yuan
 from calculators.inputs import describe_value
 

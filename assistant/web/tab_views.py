@@ -12,7 +12,7 @@ from datetime import date
 from assistant.answering.calculations import to_contract
 from assistant.corpus.documents import Document
 from assistant.corpus.library import Library, Validity
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 from assistant.web.catalogue import badge_html
 from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
 from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan

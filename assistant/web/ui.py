@@ -16,9 +16,9 @@ import gradio as gr
 from assistant.contract import Reply, Status
 from assistant.corpus.library import Library
 from assistant.integrations.llm.streaming import reply_stream, streams
+from assistant.language.text import Script
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
 from assistant.storage.sessions import new_session_id
-from assistant.understanding.text import Script
 from assistant.web.chat_view import (
     DISCLAIMER,
     ClauseIndex,

@@ -21,9 +21,9 @@ from assistant.dialogue.state import ConversationState
 from assistant.integrations.llm.guard import GroundingGuard, comparable
 from assistant.integrations.llm.loop import ModelTurn, ToolLoop, TurnRequest
 from assistant.integrations.llm.streaming import GatedSink, TokenSink, current_sink
+from assistant.language.text import Script
 from assistant.outcomes import Answered, NotStated
 from assistant.understanding.question import Question
-from assistant.understanding.text import Script
 from calculators import RuleBook
 
 log = logging.getLogger(__name__)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from assistant.corpus.documents import ClauseRef, Document, DocumentMeta
 from assistant.integrations.llm.figures import Figures, figures_in
 from assistant.integrations.llm.prompts import EchoDetector
-from assistant.understanding.text import to_simplified
+from assistant.language.text import to_simplified
 from calculators import Calculation
 
 # A quotation of this many characters or more must be found in the policy; shorter quoted words

@@ -33,7 +33,7 @@ from assistant.integrations.llm.prompts import Prompts
 from assistant.integrations.llm.streaming import TokenSink, visible_text
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.integrations.tools import all_tools
-from assistant.understanding.text import Script, to_simplified
+from assistant.language.text import Script, to_simplified
 from calculators import Calculation, EligibilityReport, RuleBook
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from pathlib import Path
 from string import Template
 
 from assistant.corpus.documents import DocumentMeta
-from assistant.understanding.text import Script
+from assistant.language.text import Script
 
 PROMPTS_DIR = Path(__file__).resolve().parents[2] / "prompts"
 # An answer holding this many consecutive characters of the instructions (spaces aside) repeats

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict
 
-from assistant.understanding.text import fold
+from assistant.language.text import fold
 
 
 def _alternatives(words: list[str]) -> str:
