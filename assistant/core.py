@@ -24,7 +24,7 @@ from assistant.corpus.routing import PolicyRouter
 from assistant.dialogue.calculator import CalculatorDialogue
 from assistant.dialogue.checkup import Checkup
 from assistant.dialogue.state import CheckupState, ConversationState
-from assistant.integrations.llm import configured_answerer
+from assistant.integrations.llm import PolicyParts, configured_answerer
 from assistant.integrations.retriever import PolicyRetriever
 from assistant.language.text import Script, detect_script, to_script, to_simplified
 from assistant.language.tokenizer import tokenizer_for
@@ -102,11 +102,15 @@ class Assistant:
                                                            cache_dir=settings.cache_dir / "examples")
                         if settings.use_examples else None)
         # The extractive answerer, or a language model with it as the fallback (LLM_PROVIDER).
-        assistant.answerer = configured_answerer(settings, assistant)
+        assistant.answerer = configured_answerer(settings, assistant.policy_parts(), assistant.answerer)
         return assistant
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
         return PolicyRetriever(hybrid=self.retriever, k=k or self.settings.top_k)
+
+    def policy_parts(self) -> PolicyParts:
+        """What a model answerer reads of this assistant's library."""
+        return PolicyParts(self.documents, self.rulebook, self.clauses, self.langchain_retriever())
 
     def warm_up(self) -> None:
         self.retriever.retrieve("工业机器人补贴", k=1)

@@ -28,7 +28,7 @@ SEARCH = calls(("policy_search", {"query": "工业机器人购置补贴"}))
 def with_model(assistant, model, settings, timeout: float = 10.0):
     """A copy of the fast assistant (same parts, same session store) answering with `model`."""
     llm_assistant = copy.copy(assistant)
-    llm_assistant.answerer = model_answerer(llm_assistant, model,
+    llm_assistant.answerer = model_answerer(llm_assistant.policy_parts(), assistant.answerer, model,
                                             settings.model_copy(update={"llm_timeout_seconds": timeout}))
     return llm_assistant
 
@@ -179,7 +179,7 @@ def test_reply_stream_shows_the_text_so_far_then_the_reply():
 
 def test_without_a_model_nothing_changes(assistant, settings):
     assert settings.llm_provider == "none"
-    assert configured_answerer(settings, assistant) is assistant.answerer
+    assert configured_answerer(settings, assistant.policy_parts(), assistant.answerer) is assistant.answerer
 
 
 def test_settings_need_a_model_name_and_never_show_the_key(monkeypatch):

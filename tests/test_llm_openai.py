@@ -64,7 +64,7 @@ def llm_assistant(assistant, settings):
     """The fast assistant with the answerer `from_settings` chooses for these settings."""
     with_model = copy.copy(assistant)
     with_model.settings = settings
-    with_model.answerer = configured_answerer(settings, with_model)
+    with_model.answerer = configured_answerer(settings, with_model.policy_parts(), assistant.answerer)
     return with_model
 
 
@@ -152,7 +152,7 @@ def test_the_cli_answers_with_the_configured_model(llm, step, replaced, capsys, 
 
     def fast_product(cls, settings=None, **_):
         fast = build_fast_assistant(settings or get_settings())
-        fast.answerer = configured_answerer(fast.settings, fast)  # the hook of Assistant.from_settings
+        fast.answerer = configured_answerer(fast.settings, fast.policy_parts(), fast.answerer)  # as from_settings
         return fast
 
     monkeypatch.setattr(Assistant, "from_settings", classmethod(fast_product))

@@ -3,26 +3,42 @@
 With `POLICY_ASSISTANT_LLM_PROVIDER=none` (the default) nothing here is used and no model
 service is contacted. Otherwise `configured_answerer` wraps the extractive answerer: the model
 answers through tools (loop.py), the guard checks every answer (guard.py), and the extractive
-answer stands in whenever the model fails or the guard refuses (answerer.py)."""
+answer stands in whenever the model fails or the guard refuses (answerer.py). It is built from
+the parts of the policy library it reads (`PolicyParts`), never from the Assistant itself."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from assistant.config import Settings
+from assistant.corpus.documents import Clause, ClauseRef, Document
+from assistant.integrations.retriever import PolicyRetriever
+from calculators import RuleBook
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
 
     from assistant.answering.strategy import AnsweringStrategy
-    from assistant.core import Assistant
     from assistant.integrations.llm.answerer import ModelAnswerer
 
 
-def model_answerer(assistant: Assistant, model: BaseChatModel, settings: Settings,
-                   fallback: AnsweringStrategy | None = None) -> ModelAnswerer:
-    """The model answerer over the assistant's parts; the fallback is the assistant's current
-    (extractive) answerer unless one is given."""
+@dataclass(frozen=True)
+class PolicyParts:
+    """What a model answerer reads of the policy library: the texts (for the grounding guard), the
+    rules (for the calculator tools), every clause by policy and location (for citations) and the
+    search it may call."""
+
+    documents: tuple[Document, ...]
+    rulebook: RuleBook
+    clauses: dict[ClauseRef, tuple[Clause, str]]
+    retriever: PolicyRetriever
+
+
+def model_answerer(parts: PolicyParts, fallback: AnsweringStrategy, model: BaseChatModel,
+                   settings: Settings) -> ModelAnswerer:
+    """The model answerer over the library's parts, with `fallback` (the extractive answerer)
+    behind it."""
     from assistant.answering.english import Glossary
     from assistant.integrations.llm.answerer import ModelAnswerer
     from assistant.integrations.llm.guard import GroundingGuard
@@ -31,21 +47,21 @@ def model_answerer(assistant: Assistant, model: BaseChatModel, settings: Setting
 
     prompts = Prompts.load()
     glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
-    guard = GroundingGuard(assistant.documents, [entry.en for entry in glossary.entries], EchoDetector(prompts))
-    loop = ToolLoop(model, model_tools(assistant.langchain_retriever(), assistant.rulebook), prompts,
-                    assistant.documents[0].meta, assistant.rulebook)
-    return ModelAnswerer(loop, fallback or assistant.answerer, guard, assistant.clauses, assistant.rulebook,
+    guard = GroundingGuard(parts.documents, [entry.en for entry in glossary.entries], EchoDetector(prompts))
+    loop = ToolLoop(model, model_tools(parts.retriever, parts.rulebook), prompts, parts.documents[0].meta,
+                    parts.rulebook)
+    return ModelAnswerer(loop, fallback, guard, parts.clauses, parts.rulebook,
                          deadline_seconds=settings.llm_timeout_seconds)
 
 
-def configured_answerer(settings: Settings, assistant: Assistant) -> AnsweringStrategy:
-    """The answerer the settings ask for: the assistant's own (extractive) one when no model is
-    configured, else the model answerer with it as the fallback."""
+def configured_answerer(settings: Settings, parts: PolicyParts, fallback: AnsweringStrategy) -> AnsweringStrategy:
+    """The answerer the settings ask for: `fallback` (the extractive one) when no model is
+    configured, else the model answerer with it behind."""
     if settings.llm_provider == "none":
-        return assistant.answerer
+        return fallback
     from assistant.integrations.llm.models import chat_model
 
-    return model_answerer(assistant, chat_model(settings), settings)
+    return model_answerer(parts, fallback, chat_model(settings), settings)
 
 
-__all__ = ["configured_answerer", "model_answerer"]
+__all__ = ["PolicyParts", "configured_answerer", "model_answerer"]
