@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from collections.abc import Mapping, Sequence
+from typing import Protocol
 
 from pydantic import ValidationError
 
-if TYPE_CHECKING:
-    from .models import Input
+
+class _Label(Protocol):
+    @property
+    def zh(self) -> str: ...
+
+
+class _Input(Protocol):
+    """What an error says of a missing input (models.Input has it): its name and label."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> _Label: ...
 
 
 class CalculatorError(ValueError):
@@ -31,7 +43,7 @@ class MissingInputsError(CalculatorError):
 
     code = "missing_inputs"
 
-    def __init__(self, item_id: str, missing: list[Input]):
+    def __init__(self, item_id: str, missing: Sequence[_Input]):
         self.item_id = item_id
         self.missing = missing
         labels = "、".join(f"“{item.label.zh}”" for item in missing)
