@@ -300,14 +300,16 @@ class Understanding:
     def _item_for_parts(self, item: str | None, named: list[str], figures: list[Figure]) -> str | None:
         """Equipment and software figures belong to a project item with those parts: a topic
         item without parts does not take them ("设备200万软件130万" after a robot question), an
-        item named beside no such project does ("智能仓储改造设备投资300万")."""
+        item named in a policy that has no such project does ("智能仓储改造设备投资300万")."""
         if not any(f.part for f in figures) or item is None:
             return item
         if self._has_parts(item):
             return item
         with_parts = [other for other in named if self._has_parts(other)]
-        if not with_parts and item in named:
-            return item  # named here and no project item beside it: its one amount is the figure
+        doc_id = self.rules[item].doc_id
+        if not with_parts and item in named and not any(self._has_parts(rule.id) for rule in self.rules.values()
+                                                          if rule.doc_id == doc_id):
+            return item  # its policy has no project of parts: the figure is the named item's one amount
         return with_parts[0] if with_parts else None
 
     def _has_parts(self, item: str) -> bool:
