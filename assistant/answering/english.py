@@ -16,9 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import opencc
-import yaml
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 
+from assistant.language.data_files import read_yaml
 from calculators import format_rate, format_yuan
 
 GLOSSARY_FILE = "glossary.yaml"
@@ -174,8 +174,7 @@ class Glossary:
 
     @classmethod
     def from_file(cls, path: Path) -> Glossary:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls(GlossaryFile.model_validate(data).terms)
+        return cls(GlossaryFile.model_validate(read_yaml(path, GlossaryFile)).terms)
 
     @classmethod
     def from_folder(cls, folder: Path) -> Glossary:

@@ -20,12 +20,9 @@ from datetime import date
 from enum import StrEnum
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import BaseModel, ValidationError
 
 from assistant.corpus.documents import Document, DocumentMeta, StructureError, parse_document
+from assistant.language.data_files import DataFileError, Problem, line_of, read_yaml
 from assistant.language.text import to_simplified
 from calculators import RuleBook
 
@@ -40,25 +37,6 @@ class Validity(StrEnum):
     IN_FORCE = "in_force"
     EXPIRED = "expired"
     NOT_YET = "not_yet"
-
-
-@dataclass(frozen=True)
-class Problem:
-    """Why one policy folder was left out: the file, the line (when one is to blame), the reason."""
-
-    file: Path
-    line: int | None
-    reason: str
-
-    def __str__(self) -> str:
-        where = f"{self.file}:{self.line}" if self.line else str(self.file)
-        return f"{where}: {self.reason}"
-
-
-class PolicyError(Exception):
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(str(problem))
-        self.problem = problem
 
 
 @dataclass(frozen=True)
@@ -153,7 +131,7 @@ def _load_library(corpus_dir: Path) -> Library:
         try:
             policy = read_policy(folder)
             _check_unique(policy, policies)
-        except PolicyError as error:
+        except DataFileError as error:
             problems.append(error.problem)
             continue
         policies.append(policy)
@@ -174,70 +152,31 @@ def _repeals_named(policies: list[Policy]) -> list[Policy]:
 
 
 def read_policy(folder: Path) -> Policy:
-    """One policy folder, checked; raises PolicyError naming the file and line at fault."""
+    """One policy folder, checked; raises DataFileError naming the file and line at fault."""
     metadata_path = folder / METADATA
-    meta = DocumentMeta.model_validate(_read_yaml(metadata_path, DocumentMeta))
+    meta = DocumentMeta.model_validate(read_yaml(metadata_path, DocumentMeta))
     if meta.doc_id != folder.name:
-        raise PolicyError(Problem(metadata_path, _line_of(metadata_path, ("doc_id",)),
+        raise DataFileError(Problem(metadata_path, line_of(metadata_path, ("doc_id",)),
                                   f"doc_id {meta.doc_id!r} is not the folder's name {folder.name!r}"))
     text_path = folder / meta.file
     if not text_path.is_file():
-        raise PolicyError(Problem(metadata_path, _line_of(metadata_path, ("file",)), f"no file {meta.file} here"))
+        raise DataFileError(Problem(metadata_path, line_of(metadata_path, ("file",)), f"no file {meta.file} here"))
     received = text_path.read_bytes()
     if meta.received_sha256 and hashlib.sha256(received).hexdigest() != meta.received_sha256:
-        raise PolicyError(Problem(text_path, None, "the file is no longer the text as received "
+        raise DataFileError(Problem(text_path, None, "the file is no longer the text as received "
                                                    f"(its SHA-256 differs from {METADATA}'s received_sha256)"))
     try:
         document = parse_document(meta, received.decode("utf-8"))
     except UnicodeDecodeError as error:
-        raise PolicyError(Problem(text_path, None, f"not UTF-8 text ({error.reason})")) from None
+        raise DataFileError(Problem(text_path, None, f"not UTF-8 text ({error.reason})")) from None
     except StructureError as error:
-        raise PolicyError(Problem(text_path, error.line, str(error))) from None
+        raise DataFileError(Problem(text_path, error.line, str(error))) from None
     rules_path = folder / RULES
     rulebook = RuleBook(rules=[])
     if rules_path.exists():
-        rulebook = RuleBook.model_validate(_read_yaml(rules_path, RuleBook))
+        rulebook = RuleBook.model_validate(read_yaml(rules_path, RuleBook))
         _check_rules(rulebook, document, rules_path)
     return Policy(document=document, rulebook=rulebook, folder=folder)
-
-
-def _read_yaml(path: Path, schema: type[BaseModel]) -> Any:
-    """The file's data, validated by `schema`; a problem names the line it comes from."""
-    if not path.is_file():
-        raise PolicyError(Problem(path, None, "missing"))
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError as error:
-        raise PolicyError(Problem(path, None, f"not UTF-8 text ({error.reason})")) from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        reason = getattr(error, "problem", None) or str(error)
-        raise PolicyError(Problem(path, mark.line + 1 if mark else None, f"not valid YAML: {reason}")) from None
-    try:
-        schema.model_validate(data)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise PolicyError(Problem(path, _line_of(path, first["loc"]),
-                                  f"{where or 'the file'}: {first['msg']}")) from None
-    return data
-
-
-def _line_of(path: Path, loc: tuple[Any, ...]) -> int | None:
-    """The line of the YAML node at `loc` (or of its nearest parent that exists)."""
-    node = yaml.compose(path.read_text(encoding="utf-8"))
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            node = next((value for key, value in node.value if key.value == part), None)
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-        else:
-            break
-        if node is None:
-            break
-        line = node.start_mark.line + 1
-    return line
 
 
 _SPACE = re.compile(r"\s")
@@ -246,16 +185,16 @@ _SPACE = re.compile(r"\s")
 def _check_rules(rulebook: RuleBook, document: Document, rules_path: Path) -> None:
     """Each rule belongs to this policy and quotes, word for word, the clause it cites."""
     if rulebook.policy is None or rulebook.policy.doc_id != document.meta.doc_id:
-        raise PolicyError(Problem(rules_path, _line_of(rules_path, ("policy", "doc_id")),
+        raise DataFileError(Problem(rules_path, line_of(rules_path, ("policy", "doc_id")),
                                   f"policy.doc_id must be {document.meta.doc_id!r}, the folder's policy"))
     clauses = {clause.location: clause for clause in document.clauses}
     for index, rule in enumerate(rulebook.rules):
         clause = clauses.get(rule.clause)
         if clause is None:
-            raise PolicyError(Problem(rules_path, _line_of(rules_path, ("rules", index, "clause")),
+            raise DataFileError(Problem(rules_path, line_of(rules_path, ("rules", index, "clause")),
                                       f"{rule.id}: the policy has no clause {rule.clause}"))
         if _SPACE.sub("", to_simplified(rule.quote)) not in _SPACE.sub("", to_simplified(clause.text)):
-            raise PolicyError(Problem(rules_path, _line_of(rules_path, ("rules", index, "quote")),
+            raise DataFileError(Problem(rules_path, line_of(rules_path, ("rules", index, "quote")),
                                       f"{rule.id}: the quote is not in {rule.clause} word for word"))
 
 
@@ -264,5 +203,5 @@ def _check_unique(policy: Policy, loaded: list[Policy]) -> None:
     for index, rule in enumerate(policy.rulebook.rules):
         if rule.id in taken:
             rules_path = policy.folder / RULES
-            raise PolicyError(Problem(rules_path, _line_of(rules_path, ("rules", index, "id")),
+            raise DataFileError(Problem(rules_path, line_of(rules_path, ("rules", index, "id")),
                                       f"rule id {rule.id!r} is already used by policy {taken[rule.id]}"))

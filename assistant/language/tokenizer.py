@@ -12,10 +12,11 @@ from pathlib import Path
 
 import jieba
 import jieba.posseg
-import yaml
 
 from assistant.config import Settings
+from assistant.language.data_files import read_yaml
 from assistant.language.text import fold
+from assistant.language.vocabulary_schema import CallersWords
 
 jieba.setLogLevel(logging.WARNING)
 
@@ -119,7 +120,7 @@ def _singular(match: re.Match) -> str:
 
 @lru_cache(maxsize=2)
 def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
-    entries = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    entries = read_yaml(path, CallersWords) or {}
     synonyms = {}
     for phrase, terms in entries.items():
         phrase = fold(str(phrase))

@@ -1,4 +1,5 @@
-"""The steering vocabulary in corpus/vocabulary/, loaded once and compiled into matchers.
+"""The steering vocabulary in corpus/vocabulary/, checked by its schema (vocabulary_schema.py),
+loaded once and compiled into matchers.
 
 Reviewers edit word lists, not regular expressions: a cue is a phrase or a sequence of slots
 of alternatives (see cues.yaml), compiled here into one pattern per list."""
@@ -9,10 +10,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ConfigDict
-
+from assistant.language.data_files import read_yaml
 from assistant.language.text import fold
+from assistant.language.vocabulary_schema import CuesFile, FactsFile, Gap, PlacesFile, Refusal, RefusalsFile
 
 
 def _alternatives(words: list[str]) -> str:
@@ -38,8 +38,9 @@ def _cue_pattern(cue: Any) -> str:
         return _word(fold(cue))
     slots = []
     for slot in cue:
-        if isinstance(slot, dict):
-            slots.append(f".{{0,{int(slot['gap'])}}}?")
+        if isinstance(slot, dict | Gap):
+            gap = slot["gap"] if isinstance(slot, dict) else slot.gap
+            slots.append(f".{{0,{int(gap)}}}?")
         elif isinstance(slot, str):
             # A bare word in a sequence would be read letter by letter: one group is written [[a, b]].
             raise ValueError(f"cue {cue!r}: a word in a sequence must be in a list of alternatives: {slot!r}")
@@ -75,24 +76,12 @@ class Cues:
         return bool(self._at_end and self._at_end.search(folded))
 
 
-class Refusal(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    name: str
-    why: str
-    cues: list[Any]
-    # Cues of a question about the rule itself ("骗取补助会受到什么处罚"), which is answered, not refused.
-    unless: list[Any] = []
-    # What the assistant says instead, by language (zh, en); the general refusal when absent.
-    reply: dict[str, str] = {}
-
-
 class Vocabulary:
     """Every steering list, by the role it plays."""
 
     def __init__(self, folder: Path) -> None:
-        cues = _read(folder / "cues.yaml")
-        facts = _read(folder / "facts.yaml")
+        cues = read_yaml(folder / "cues.yaml", CuesFile)
+        facts = read_yaml(folder / "facts.yaml", FactsFile)
         self.calculate = Cues(cues["intents"]["calculate"])
         self.checkup = Cues(cues["intents"]["checkup"])
         self.tier_change = Cues(cues["intents"]["tier_change"])
@@ -152,9 +141,9 @@ class Vocabulary:
         self.unit_words = tuple(labels["unit_words"])
         self.unit_letters = {letter.lower(): unit for letter, unit in labels["unit_letters"].items()}
         self.had_before = Cues(facts["had_before"])
-        self.refusals = [Refusal.model_validate(entry) for entry in _read(folder / "refusals.yaml")]
+        self.refusals = RefusalsFile.model_validate(read_yaml(folder / "refusals.yaml", RefusalsFile)).root
         self._refusal_cues = [(r, Cues(r.cues), Cues(r.unless)) for r in self.refusals]
-        places = _read(folder / "places.yaml")
+        places = read_yaml(folder / "places.yaml", PlacesFile)
         self.home_places = tuple(places["home"])
         self.elsewhere = tuple(places["elsewhere"])
         self.place_endings = tuple(places["place_endings"])
@@ -170,7 +159,3 @@ class Vocabulary:
     def refusal(self, folded: str) -> Refusal | None:
         return next((refusal for refusal, cues, unless in self._refusal_cues
                      if folded in cues and folded not in unless), None)
-
-
-def _read(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))

@@ -60,6 +60,9 @@ class Understanding:
                  examples: ExampleRouter | None = None, policy_index: LexicalIndex | None = None) -> None:
         """`policy_index`: the library's clauses in the retriever's lexical index, which tells a
         clause of the message in the policy's own words from small talk."""
+        unknown = sorted({*vocabulary.asked, *vocabulary.evidence} - {kind.value for kind in Asked})
+        if unknown:
+            raise ValueError(f"cues.yaml names kinds of question no reader knows: {', '.join(unknown)}")
         self.vocabulary = vocabulary
         self.policy_map = policy_map
         self.examples = examples
