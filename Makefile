@@ -20,9 +20,10 @@ run: index
 test: index browser
 	$(PY) -m pytest
 
-# The fast tier: no model, no index, no browser (tests marked slow are left out).
+# The fast tier: no model, no index, no browser (tests marked slow are left out), on two
+# processes (pytest-xdist; worksteal evens out the files with live servers).
 test-fast: install
-	$(PY) -m pytest -m "not slow"
+	$(PY) -m pytest -m "not slow" -n 2 --dist worksteal
 
 # The lint and type gate: ruff and mypy, configured in pyproject.toml.
 .PHONY: lint

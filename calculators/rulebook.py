@@ -83,5 +83,5 @@ class RuleBook(StrictModel):
 def read_rulebook(path: Path | str) -> RuleBook:
     """Parse and validate a rules file; a malformed file raises pydantic.ValidationError."""
     with open(path, encoding="utf-8") as handle:
-        data = yaml.safe_load(handle)
+        data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return RuleBook.model_validate(data)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
+from assistant.language.data_files import read_yaml
 from assistant.retrieval.embeddings import EmbedderContract
 
 EXAMPLES_FILE = "examples.yaml"
@@ -53,7 +53,7 @@ class ExampleRouter:
 
     @classmethod
     def from_folder(cls, folder: Path, embedder: EmbedderContract, cache_dir: Path | None = None) -> ExampleRouter:
-        examples = yaml.safe_load((folder / EXAMPLES_FILE).read_text(encoding="utf-8"))
+        examples = read_yaml(folder / EXAMPLES_FILE)
         if not isinstance(examples, dict) or not all(
                 isinstance(label, str) and isinstance(texts, list) and texts and all(isinstance(t, str) for t in texts)
                 for label, texts in examples.items()):

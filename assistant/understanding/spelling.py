@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 from pypinyin import Style, lazy_pinyin, pinyin
 
+from assistant.language.data_files import read_yaml
 from assistant.language.text import fold
 from calculators import RuleBook
 
@@ -251,6 +251,6 @@ def policy_terms(domain_terms: Iterable[str], rulebook: RuleBook, vocabulary_dir
                 terms.update([choice.label.zh, *choice.aliases])
     glossary = vocabulary_dir / GLOSSARY_FILE if vocabulary_dir else None
     if glossary and glossary.exists():
-        entries = (yaml.safe_load(glossary.read_text(encoding="utf-8")) or {}).get("terms") or []
+        entries = (read_yaml(glossary) or {}).get("terms") or []
         terms.update(str(entry["zh"]) for entry in entries if isinstance(entry, dict) and entry.get("zh"))
     return terms
