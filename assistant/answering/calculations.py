@@ -9,6 +9,7 @@ from typing import Any
 from assistant.answering.english import yuan_en
 from assistant.contract import CalculationOut
 from assistant.language.text import Script
+from assistant.language.wording import wording
 from assistant.outcomes import Calculated, InputError, NeedsInput
 from calculators import Calculation, RuleBook, format_yuan
 
@@ -29,22 +30,18 @@ def to_contract(calc: Calculation) -> CalculationOut:
 
 def _line(calc: Calculation, script: Script, rulebook: RuleBook) -> str:
     english = script is Script.ENGLISH
+    say = wording(script)
     title = rulebook.rule(calc.item).title_en if english else calc.title
     if calc.amount_yuan is None:
         # The formula already says "政策未规定具体金额：…" with what the clause does promise.
-        return (f"{title}: the policy sets no amount for this item. {calc.formula}" if english
-                else f"{title}：{calc.formula}")
+        return say("calculation.no_amount", title=title, formula=calc.formula)
     if not calc.eligible:
-        return (f"{title}: not eligible — {calc.reason}" if english
-                else f"{title}：不符合条件——{calc.reason}")
-    capped = (" (the cap applies)" if english else "（已按上限计算）") if calc.cap_applied else ""
+        return say("calculation.not_eligible", title=title, reason=calc.reason)
     # A level paid "不超过N万元" is a ceiling the department decides within, not a promise.
-    ceiling = _up_to(calc, rulebook)
-    if english:
-        return (f"{title}: {'up to ' if ceiling else ''}{yuan_en(calc.amount_yuan)}{capped}.\n"
-                f"Formula: {calc.formula}")
-    amount = f"{'最高' if ceiling else ''}可获{format_yuan(calc.amount_yuan)}"
-    return f"{title}：{amount}{capped}。\n计算过程：{calc.formula}"
+    return say("calculation.amount", title=title, formula=calc.formula,
+               up_to=say("calculation.up_to") if _up_to(calc, rulebook) else "",
+               amount=yuan_en(calc.amount_yuan) if english else format_yuan(calc.amount_yuan),
+               capped=say("calculation.capped") if calc.cap_applied else "")
 
 
 def _up_to(calc: Calculation, rulebook: RuleBook) -> bool:
@@ -54,14 +51,12 @@ def _up_to(calc: Calculation, rulebook: RuleBook) -> bool:
 
 
 def needs_input_text(outcome: NeedsInput, script: Script, rulebook: RuleBook) -> str:
-    english = script is Script.ENGLISH
     preface = f"{outcome.preface} " if outcome.preface else ""
     if outcome.choosing_item:
         return f"{preface}{outcome.follow_up}"
     rule = rulebook.rule(outcome.items[0])
-    title = rule.title_en if english else rule.title
-    return (f"{preface}To calculate “{title}” I need one more figure. {outcome.follow_up}" if english
-            else f"{preface}计算“{title}”还需要一项信息：{outcome.follow_up}")
+    title = rule.title_en if script is Script.ENGLISH else rule.title
+    return wording(script)("calculation.needs_input", preface=preface, title=title, follow_up=outcome.follow_up)
 
 
 def error_text(outcome: InputError) -> str:
@@ -72,21 +67,20 @@ def error_text(outcome: InputError) -> str:
 def calculated_text(outcome: Calculated, script: Script, rulebook: RuleBook, names: Mapping[str, str]) -> str:
     """`names`: how to name each policy (doc_id → name in the reply's language)."""
     english = script is Script.ENGLISH
+    say = wording(script)
+    money = yuan_en if english else format_yuan
     policies = list(dict.fromkeys(names.get(calc.doc_id, "") for calc in outcome.calculations))
-    lead = (f"Estimate under {' and '.join(policies)}:" if english else f"按{''.join(policies)}测算：")
-    lines = [lead] + [_line(calc, script, rulebook) for calc in outcome.calculations]
+    lines = [say("calculation.lead", policies=say.join(policies, "policy_separator"))]
+    lines += [_line(calc, script, rulebook) for calc in outcome.calculations]
     if outcome.total and len(outcome.calculations) >= 2:
         # Every item with a figure, one not eligible at 0, so the sum reads as the items above it.
         amounts = [(calc.amount_yuan or Decimal(0)) if calc.eligible else Decimal(0)
                    for calc in outcome.calculations if calc.amount_yuan is not None]
-        whole = outcome.total_yuan
-        if english:
-            lines.append(f"Together: {' + '.join(yuan_en(a) for a in amounts) or '0'} = {yuan_en(whole)}.")
-        else:
-            lines.append(f"合计：{' + '.join(format_yuan(a) for a in amounts) or '0'} = {format_yuan(whole)}。")
+        lines.append(say("calculation.together", parts=" + ".join(money(a) for a in amounts) or "0",
+                         whole=money(outcome.total_yuan)))
     open_conditions = [condition for calc in outcome.calculations if calc.eligible
                        for condition in calc.open_conditions]
     if open_conditions:
-        lines.append("Conditions to confirm (in the policy's words):" if english else "以上金额还需确认以下条件：")
+        lines.append(say("calculation.open_conditions"))
         lines.extend(f"· {condition}" for condition in open_conditions)
     return "\n".join(lines)

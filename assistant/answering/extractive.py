@@ -13,6 +13,7 @@ from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.language.text import SENTENCE_END, Script, to_simplified, to_traditional
 from assistant.language.tokenizer import Tokenizer
 from assistant.language.vocabulary import Cues
+from assistant.language.wording import wording
 from assistant.retrieval.hybrid import Hit
 
 _FIGURE = re.compile(
@@ -112,21 +113,30 @@ def validity_warning(meta: DocumentMeta, today: date, script: Script,
     it, else whom to ask."""
     if meta.in_force_on(today):
         return None
-    start, end = meta.in_force_from, meta.in_force_until
-    department = f"{meta.department}（{meta.department_full}）" if meta.department_full else meta.department
-    expired = today > end
-    if script is Script.ENGLISH:
-        name = meta.name_in(True)
-        state = "has expired" if expired else "is not yet in force"
-        then = (f" {successors[0].name_in(True)[:1].upper()}{successors[0].name_in(True)[1:]}, in force from "
-                f"{successors[0].in_force_from:%Y-%m-%d}, replaced it." if expired and successors
-                else f" Please confirm the current policy with {department}.")
-        return (f"{name[:1].upper()}{name[1:]} was in force from {start:%Y-%m-%d} to {end:%Y-%m-%d}; "
-                f"as of {today:%Y-%m-%d} it {state}.{then}")
-    state = "已过期" if expired else "尚未施行"
-    then = (f"；{successors[0].name_in(False)}自{zh_date(successors[0].in_force_from)}起施行，替代了它。"
-            if expired and successors else f"，请向{department}确认现行政策。")
-    return f"{meta.name_in(False)}有效期为{zh_date(start)}至{zh_date(end)}，截至{zh_date(today)}{state}{then}"
+    say = wording(script)
+    english = script is Script.ENGLISH
+    expired = today > meta.in_force_until
+    department = (say("validity.department", short=meta.department, full=meta.department_full)
+                  if meta.department_full else meta.department)
+    if expired and successors:
+        successor = successors[0]
+        then = say("validity.replaced", successor=capitalised(successor.name_in(english)),
+                   since=day_in(successor.in_force_from, english))
+    else:
+        then = say("validity.ask_department", department=department)
+    state = say("validity.state_expired" if expired else "validity.state_not_yet")
+    return say("validity.warning", name=capitalised(meta.name_in(english)), start=day_in(meta.in_force_from, english),
+               end=day_in(meta.in_force_until, english), today=day_in(today, english), state=state, then=then)
+
+
+def capitalised(text: str) -> str:
+    """A name at the start of an English sentence ("the Fuyang …" → "The Fuyang …")."""
+    return text[:1].upper() + text[1:]
+
+
+def day_in(day: date, english: bool) -> str:
+    """A date as a reply writes it: 2025-12-31, or 2025年12月31日."""
+    return f"{day:%Y-%m-%d}" if english else zh_date(day)
 
 
 def zh_date(day: date) -> str:

@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import date
 
 from assistant.answering import extractive
-from assistant.answering.extractive import zh_date
+from assistant.answering.extractive import day_in
 from assistant.corpus.library import Library, Policy, Validity
 from assistant.corpus.routing import PolicyRouter
 from assistant.language.text import Script
+from assistant.language.wording import Wording, wording
 from assistant.outcomes import Answered
 from assistant.understanding.question import Asked, Question
 from calculators import Rule
@@ -19,76 +20,65 @@ from calculators import Rule
 _ORDER = (Validity.IN_FORCE, Validity.NOT_YET, Validity.EXPIRED)
 
 
+_STATUS = {Validity.IN_FORCE: "library.status_in_force", Validity.NOT_YET: "library.status_not_yet",
+           Validity.EXPIRED: "library.status_expired"}
+
+
 class LibraryAnswers:
     def __init__(self, library: Library, router: PolicyRouter) -> None:
         self.library = library
         self.router = router
 
     def answer(self, question: Question, today: date) -> Answered:
+        say = wording(question.script)
         english = question.script is Script.ENGLISH
         # "有哪些支持机器人的政策": the item's word stands before 政策, so only the clause reading has it.
         named = question.entities.items or [item for segment in question.segments for item in segment.items]
         items = [*named, *(rule.id for rule in self.router.namesakes(named, question.text))]
         if items:
             rules = [self.library.rulebook.rule(item) for item in dict.fromkeys(items)]
-            policies = [p for p in self._ordered(today) if any(rule.doc_id == p.doc_id for rule in rules)]
-            lines = [self._line(policy, today, english, [r for r in rules if r.doc_id == policy.doc_id])
+            policies = [p for p in self.library.ordered(today) if any(rule.doc_id == p.doc_id for rule in rules)]
+            lines = [self._line(say, policy, today, english, [r for r in rules if r.doc_id == policy.doc_id])
                      for policy in policies]
-            lead = ("Policies in the library with this item:" if english else "政策库中规定了该事项的政策：")
+            lead = say("library.with_item")
         else:
-            policies = self._ordered(today)
+            policies = self.library.ordered(today)
             if Asked.VALIDITY in question.asked:
-                lines = self._by_validity(policies, today, english)
-                lead = (f"The library's policies as of {today:%Y-%m-%d}:" if english
-                        else f"截至{zh_date(today)}，政策库中的政策：")
+                lines = self._by_validity(say, policies, today, english)
+                lead = say("library.as_of", today=day_in(today, english))
             else:
-                lines = [self._line(policy, today, english, []) for policy in policies]
-                lead = (f"The library holds {len(policies)} "
-                        f"{'policy' if len(policies) == 1 else 'policies'}:" if english
-                        else f"政策库共有{len(policies)}份政策：")
+                lines = [self._line(say, policy, today, english, []) for policy in policies]
+                lead = say("library.count_one" if len(policies) == 1 else "library.count_many", count=len(policies))
         closing = [clause for policy in policies for clause in policy.document.clauses if clause.kind == "closing"]
         citations = tuple(extractive.cite(clause, self.library.policy(clause.doc_id).meta.title, question.script)
                           for clause in closing)
         return Answered("\n".join([lead, *lines]), citations)
 
-    def _ordered(self, today: date) -> list[Policy]:
-        return self.library.ordered(today)
-
-    def _by_validity(self, policies: list[Policy], today: date, english: bool) -> list[str]:
+    def _by_validity(self, say: Wording, policies: list[Policy], today: date, english: bool) -> list[str]:
         lines = []
         for validity in _ORDER:
             group = [policy for policy in policies if policy.validity(today) is validity]
-            if english:
-                heading = {Validity.IN_FORCE: "In force", Validity.NOT_YET: "Not yet in force",
-                           Validity.EXPIRED: "Expired"}[validity]
-            else:
-                heading = {Validity.IN_FORCE: "现行有效", Validity.NOT_YET: "尚未施行",
-                           Validity.EXPIRED: "已失效"}[validity]
+            heading = say(_STATUS[validity])
+            heading = heading[:1].upper() + heading[1:]
             if not group:
-                lines.append(f"{heading}: none" if english else f"{heading}：无")
+                lines.append(say("library.heading_empty", heading=heading))
                 continue
-            lines.append(f"{heading}:" if english else f"{heading}：")
-            lines += [f"· {self._line(policy, today, english, [])}" for policy in group]
+            lines.append(say("library.heading", heading=heading))
+            lines += [f"· {self._line(say, policy, today, english, [])}" for policy in group]
         return lines
 
-    def _line(self, policy: Policy, today: date, english: bool, rules: list[Rule]) -> str:
+    def _line(self, say: Wording, policy: Policy, today: date, english: bool, rules: list[Rule]) -> str:
         meta = policy.meta
-        number = f" ({meta.document_number})" if meta.document_number and english else (
-            f"（{meta.document_number}）" if meta.document_number else "")
         validity = policy.validity(today)
+        text = say("library.line", name=meta.name_in(english),
+                   number=say("library.number", number=meta.document_number) if meta.document_number else "",
+                   since=day_in(meta.in_force_from, english), until=day_in(meta.in_force_until, english),
+                   status=say(_STATUS[validity]))
         successors = self.library.successors(policy.doc_id)
-        if english:
-            status = {Validity.IN_FORCE: "in force", Validity.NOT_YET: "not yet in force",
-                      Validity.EXPIRED: "expired"}[validity]
-            text = (f"{meta.name_in(True)}{number}: {meta.in_force_from:%Y-%m-%d} to "
-                    f"{meta.in_force_until:%Y-%m-%d}, {status}")
-            if validity is Validity.EXPIRED and successors:
-                text += f", replaced by {successors[0].meta.name_in(True)}"
-            items = "; ".join(f"“{rule.title_en}” ({rule.clause})" for rule in rules)
-            return f"{text}. {items}." if items else f"{text}."
-        status = {Validity.IN_FORCE: "现行有效", Validity.NOT_YET: "尚未施行", Validity.EXPIRED: "已失效"}[validity]
-        text = f"{meta.name_in(False)}{number}：{zh_date(meta.in_force_from)}至{zh_date(meta.in_force_until)}，{status}"
         if validity is Validity.EXPIRED and successors:
-            text += f"，已由{successors[0].meta.name_in(False)}替代"
-        items = "；".join(f"“{rule.title}”（{rule.clause}）" for rule in rules)
-        return f"{text}。{items}。" if items else f"{text}。"
+            text += say("library.replaced_by", successor=successors[0].meta.name_in(english))
+        if not rules:
+            return text + say("library.line_end")
+        items = say.join([say("library.item", title=rule.title_en if english else rule.title, clause=rule.clause)
+                          for rule in rules], "library.item_separator")
+        return say("library.line_with_items", text=text, items=items)

@@ -7,32 +7,21 @@ from datetime import date
 
 from assistant.answering import extractive
 from assistant.answering.calculations import calculated_text, error_text, needs_input_text, to_contract
-from assistant.answering.extractive import zh_date
+from assistant.answering.extractive import capitalised, day_in
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, ClauseRef, rule_clause
 from assistant.corpus.library import Library, Validity
 from assistant.dialogue.checkup import questionnaire, report_text
 from assistant.language.text import Script, to_script
 from assistant.language.vocabulary import Vocabulary
+from assistant.language.wording import wording
 from assistant.outcomes import Calculated, CheckupReport, InputError, NeedsInput, NotStated, Outcome, Refused
 from assistant.understanding import guard
 from calculators import Rule
 
 
-def not_found_text(script: Script, foreign: str) -> str:
-    if script is Script.ENGLISH:
-        scope = f" It covers Fuyang District only, not {foreign}." if foreign else ""
-        return ("The Fuyang “Future Factory” policy does not answer this question, so I can't give an answer "
-                f"from it.{scope} Try asking about its subsidies, goals, tasks or validity.")
-    scope = f"该政策只适用于杭州市富阳区，不涉及{foreign}。" if foreign else ""
-    return ("富阳区制造业数字化改造（“未来工厂”）政策原文中没有找到能回答这个问题的条款，"
-            f"因此无法作答。{scope}您可以询问该政策的补助标准、目标任务、适用对象或有效期。")
-
-
 def id_reused_text(script: Script) -> str:
-    if script is Script.ENGLISH:
-        return "This request id was already used for another message in this conversation; send a new id."
-    return "该请求编号（id）已在本会话中用于另一条消息，请为新消息使用新的编号。"
+    return wording(script)("id_reused")
 
 
 class ReplyWriter:
@@ -73,7 +62,7 @@ class ReplyWriter:
         if isinstance(outcome, CheckupReport):
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):
-            text = "\n".join(outcome.reasons) if outcome.reasons else not_found_text(script, outcome.foreign_place)
+            text = "\n".join(outcome.reasons) if outcome.reasons else self.not_found_text(script, outcome.foreign_place)
             # Nothing is cited; when the caller asked about this policy (what it does not state),
             # say whether it is in force. A question about something else gets no policy warning.
             warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
@@ -135,13 +124,19 @@ class ReplyWriter:
         policy = self.library.policy(rule.doc_id)
         meta, validity = policy.meta, policy.validity(today)
         english = script is Script.ENGLISH
-        if english:
-            status = {Validity.EXPIRED: f"expired on {meta.in_force_until:%Y-%m-%d}",
-                      Validity.IN_FORCE: f"in force until {meta.in_force_until:%Y-%m-%d}",
-                      Validity.NOT_YET: f"in force from {meta.in_force_from:%Y-%m-%d}"}[validity]
-            name = meta.name_in(True)
-            return f"{name[:1].upper()}{name[1:]} ({status}) also has “{rule.title_en}” ({rule.clause})."
-        status = {Validity.EXPIRED: f"已于{zh_date(meta.in_force_until)}失效",
-                  Validity.IN_FORCE: f"现行有效，至{zh_date(meta.in_force_until)}",
-                  Validity.NOT_YET: f"{zh_date(meta.in_force_from)}起施行"}[validity]
-        return f"{meta.name_in(False)}（{status}）也有“{rule.title}”（{rule.clause}）。"
+        say = wording(script)
+        key = {Validity.EXPIRED: "namesake.expired", Validity.IN_FORCE: "namesake.in_force",
+               Validity.NOT_YET: "namesake.not_yet"}[validity]
+        status = say(key, until=day_in(meta.in_force_until, english), since=day_in(meta.in_force_from, english))
+        return say("namesake.note", name=capitalised(meta.name_in(english)), status=status,
+                   title=rule.title_en if english else rule.title, clause=rule.clause)
+
+    def not_found_text(self, script: Script, foreign: str) -> str:
+        """Nothing in the library answers: naming the policy when there is one."""
+        say = wording(script)
+        one = len(self.library.policies) == 1
+        scope = say("not_found.scope_one" if one else "not_found.scope_many", place=foreign) if foreign else ""
+        if one:
+            name = capitalised(self.library.policies[0].meta.name_in(script is Script.ENGLISH))
+            return say("not_found.one", name=name, scope=scope)
+        return say("not_found.many", scope=scope)

@@ -14,6 +14,7 @@ from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState
 from assistant.language.text import Script
 from assistant.language.vocabulary import Vocabulary
+from assistant.language.wording import wording
 from assistant.outcomes import CheckupReport, InputError, PolicyCheck
 from assistant.understanding.question import Question
 from calculators import (
@@ -107,14 +108,7 @@ class Checkup:
 
 
 def questionnaire(script: Script) -> str:
-    if script is Script.ENGLISH:
-        return ("Tell me about the enterprise in a sentence or two, e.g. whether it is a small/micro "
-                "manufacturer, what it spent on industrial robots, the investment in automation "
-                "(机器换人) or factory IoT projects, any “未来工厂”, cloud-benchmark or platform "
-                "recognition and its level, what it paid for its first cloud services.")
-    return ("请用一两句话介绍企业情况，例如：是否小微制造业企业；购置工业机器人花了多少；"
-            "机器换人或工厂物联网项目投资多少（设备、软件分别多少）；获得过哪一级“未来工厂”、上云标杆、"
-            "工业互联网平台或智能制造试点认定；首次购买云服务支付了多少；是否数字工程服务商及服务收入。")
+    return wording(script)("checkup.questionnaire")
 
 
 _MARK = {"eligible": "✓", "possible": "?", "not_eligible": "✗"}
@@ -123,22 +117,19 @@ _MARK = {"eligible": "✓", "possible": "?", "not_eligible": "✗"}
 def report_text(checks: tuple[PolicyCheck, ...], names: dict[str, str], script: Script) -> str:
     """Each policy's items, with its name when there are several; an expired policy's items as
     what the enterprise would have met."""
-    english = script is Script.ENGLISH
+    say = wording(script)
     lines: list[str] = []
     for check in checks:
         name = names.get(check.doc_id, check.doc_id)
-        if check.in_force or len(checks) == 1:
-            lines.append(f"Eligibility check under {name}:" if english else f"政策体检结果（依据{name}）：")
-        else:
-            lines.append(f"Under {name}, no longer in force, the enterprise would have met (for reference only):"
-                         if english else f"{name}已不在有效期内，按它本可符合的项目（仅供参考，不能再据此申报）：")
-        lines += _report_lines(check.report, english)
-    lines.append("Add anything else about the enterprise and I will update the list." if english
-                 else "还有其他情况可以继续告诉我，我会更新结果。")
+        lines.append(say("checkup.in_force" if check.in_force or len(checks) == 1 else "checkup.expired", name=name))
+        lines += _report_lines(check.report, script)
+    lines.append(say("checkup.more"))
     return "\n".join(lines)
 
 
-def _report_lines(report: EligibilityReport, english: bool) -> list[str]:
+def _report_lines(report: EligibilityReport, script: Script) -> list[str]:
+    say = wording(script)
+    english = script is Script.ENGLISH
     lines = []
     for item in [*report.items, *report.not_eligible]:
         calc = item.calculation
@@ -147,11 +138,8 @@ def _report_lines(report: EligibilityReport, english: bool) -> list[str]:
             reasons = [c.reason for c in item.conditions if c.state == "not_met" and c.reason]
             amount = f"：{'；'.join(reasons) or (calc.reason if calc else '')}"
         lines.append(f"{_MARK[item.status]} {item.title}（{item.clause}）{amount}")
-        for condition in item.conditions:
-            if condition.state == "unknown":
-                ask = condition.to_find_out_en if english else condition.to_find_out
-                lines.append(f"    · {'to confirm' if english else '待确认'}：{ask}")
-    total, upper = format_yuan(report.total_yuan), format_yuan(report.possible_total_yuan)
-    lines.append(f"Confirmed total: {total}; at most {upper} if every open condition is met." if english
-                 else f"已确认合计：{total}；待确认条件全部满足时最多：{upper}。")
+        lines += [say("checkup.to_confirm", ask=condition.to_find_out_en if english else condition.to_find_out)
+                  for condition in item.conditions if condition.state == "unknown"]
+    lines.append(say("checkup.totals", total=format_yuan(report.total_yuan),
+                     upper=format_yuan(report.possible_total_yuan)))
     return lines
