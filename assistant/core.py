@@ -37,7 +37,7 @@ from assistant.storage.sessions import SessionStore, new_session_id
 from assistant.understanding import guard
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.policy_map import PolicyMap
-from assistant.understanding.question import Asked, Intent, Question
+from assistant.understanding.question import Intent, Question
 from assistant.understanding.understand import Understanding
 
 log = logging.getLogger(__name__)
@@ -164,7 +164,7 @@ class Assistant:
             state.checkup = CheckupState()  # anything else ends a check-up
         if question.intent is Intent.CHECKUP:
             return self.checkup.turn(question, state, today)
-        if question.intent is Intent.ASK and Asked.LIBRARY in question.asked:
+        if question.intent is Intent.ASK and self.library_answers.about_the_library(question):
             return self.library_answers.answer(question, today)
         if question.intent is Intent.CALCULATE and question.item and len(question.entities.items) <= 1 \
                 and self.rulebook.rule(question.item).calculation == "no_figure":

@@ -206,3 +206,16 @@ def test_a_policy_is_named_by_title_short_title_alias_or_number(both):
     assert router.named("示例〔2026〕1号文件") == [DEMO.name]
     assert router.named("买机器人有补贴吗") == []
     assert router.without_names("《富阳区“未来工厂”实施意见》里面机器人补贴多少") == "该政策里面机器人补贴多少"
+
+
+@pytest.mark.parametrize("question", ["有没有关于智能仓库的补贴政策", "Is there a policy on smart warehouses?"])
+def test_whether_a_policy_covers_a_subject(both, question):
+    reply = both.reply("covers", question, TODAY)
+    assert {c.doc_id for c in reply.citations} == {DEMO.name}
+    assert "智能仓储改造补助" in reply.answer or "Smart warehousing upgrade subsidy" in reply.answer
+
+
+def test_which_policy_is_the_newer_one_is_answered_from_the_library(both):
+    reply = both.reply("newer", "新政策是哪个文件，什么时候开始的", TODAY)
+    assert "现行有效" in reply.answer and "2026年1月1日" in reply.answer
+    assert reply.answer.index("智能制造提升措施（示例）") < reply.answer.index("富阳区“未来工厂”实施意见")

@@ -177,7 +177,7 @@ class DirectAnswers:
         """The department that implements the policy, to ask what it does not state."""
         if english:
             return f"it is implemented by the {self._department_en(meta)}, who can tell."
-        return f"政策由{meta.department}（{meta.department_full}）组织实施，可向其咨询。"
+        return f"政策由{meta.department_named}组织实施，可向其咨询。"
 
     def not_decided(self, question: Question, meta: DocumentMeta) -> list[str]:
         """What no clause decides, said before any is looked for: money the policy never sets
@@ -197,7 +197,7 @@ class DirectAnswers:
         return []
 
     def _department_en(self, meta: DocumentMeta) -> str:
-        return f"{self.glossary.term(meta.department) or meta.department_full} ({meta.department})"
+        return f"{self.glossary.term(meta.department) or meta.department_full or meta.department} ({meta.department})"
 
     @staticmethod
     def _document_lines(kinds: list[Asked], meta: DocumentMeta, today: date, english: bool,
@@ -215,7 +215,7 @@ class DirectAnswers:
         if Asked.DEPARTMENT in kinds:
             lines.append(f"It is implemented by the {department_en} together with the "
                          "departments concerned." if english else
-                         f"本政策由{meta.department}（{meta.department_full}）会同相关职能部门组织实施。")
+                         f"本政策由{meta.department_named}会同相关职能部门组织实施。")
         if Asked.ISSUER in kinds:
             lines.append(f"It was issued on {date_en(meta.issued)} by {meta.issuer}, after adoption by "
                          f"{meta.adopted_by}." if english else

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from assistant.answering import extractive
-from assistant.answering.extractive import day_in
+from assistant.answering.extractive import capitalised, day_in
 from assistant.corpus.library import Library, Policy, Validity
 from assistant.corpus.routing import PolicyRouter
 from assistant.language.text import Script
@@ -29,6 +29,12 @@ class LibraryAnswers:
         self.library = library
         self.router = router
 
+    def about_the_library(self, question: Question) -> bool:
+        """Which policies there are; or, when the library holds others, which policy is newer
+        ("新政策是哪个文件")."""
+        return Asked.LIBRARY in question.asked or (
+            Asked.OTHER_POLICY in question.asked and len(self.library.policies) > 1)
+
     def answer(self, question: Question, today: date) -> Answered:
         say = wording(question.script)
         english = question.script is Script.ENGLISH
@@ -43,7 +49,7 @@ class LibraryAnswers:
             lead = say("library.with_item")
         else:
             policies = self.library.ordered(today)
-            if Asked.VALIDITY in question.asked:
+            if {Asked.VALIDITY, Asked.OTHER_POLICY} & set(question.asked):
                 lines = self._by_validity(say, policies, today, english)
                 lead = say("library.as_of", today=day_in(today, english))
             else:
@@ -70,7 +76,7 @@ class LibraryAnswers:
     def _line(self, say: Wording, policy: Policy, today: date, english: bool, rules: list[Rule]) -> str:
         meta = policy.meta
         validity = policy.validity(today)
-        text = say("library.line", name=meta.name_in(english),
+        text = say("library.line", name=capitalised(meta.name_in(english)),
                    number=say("library.number", number=meta.document_number) if meta.document_number else "",
                    since=day_in(meta.in_force_from, english), until=day_in(meta.in_force_until, english),
                    status=say(_STATUS[validity]))

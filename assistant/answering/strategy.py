@@ -206,6 +206,8 @@ class ExtractiveAnswerer:
                  and not any(word in cues for cues in self.vocabulary.asked.values())}
         if not hits or not terms:
             return None
+        # The policy is chosen first (PolicyScope.focus); the clause is chosen within it.
+        hits = [hit for hit in hits if hit.clause.doc_id == hits[0].clause.doc_id]
         held = [sum(term in hit.clause.search_text for term in terms) for hit in hits]  # search_text is folded
         best = max(range(len(hits)), key=lambda i: (held[i], -i))
         return hits[best].clause.ref if held[best] > held[0] else None

@@ -95,6 +95,11 @@ class DocumentMeta(BaseModel):
         return f"《{self.short_title}》"
 
     @property
+    def department_named(self) -> str:
+        """The department as a Chinese reply names it: 区经信局（杭州市富阳区经济和信息化局）."""
+        return f"{self.department}（{self.department_full}）" if self.department_full else self.department
+
+    @property
     def repeals_text(self) -> str:
         """What it repealed, as one phrase ("" when nothing)."""
         return "、".join(self.repeals)

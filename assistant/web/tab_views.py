@@ -133,8 +133,7 @@ def policy_html(library: Library, today: date) -> str:
                  ("审议通过", meta.adopted_by or "—"), ("印发日期", f"{meta.issued:%Y-%m-%d}"),
                  ("公开日期", f"{meta.published:%Y-%m-%d}" if meta.published else "—"),
                  ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
-                 ("主管部门", f"{meta.department}（{meta.department_full}）" if meta.department_full
-                  else meta.department),
+                 ("主管部门", meta.department_named),
                  ("同时废止", meta.repeals_text or "—")]
         successors = library.successors(policy.doc_id)
         if successors:

@@ -56,7 +56,7 @@ class Prompts:
     def question_text(self, meta: DocumentMeta, question: str, context: str) -> str:
         return self.question.substitute(
             title=meta.title, issuer=meta.issuer, in_force_from=meta.in_force_from.isoformat(),
-            in_force_until=meta.in_force_until.isoformat(), department=meta.department_full,
+            in_force_until=meta.in_force_until.isoformat(), department=meta.department_full or meta.department,
             context=context, question=question).strip()
 
     def instruction_pieces(self) -> list[str]:
