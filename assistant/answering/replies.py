@@ -39,8 +39,8 @@ class ReplyWriter:
         if isinstance(outcome, Refused):
             refusal = self.vocabulary.refusal_named(outcome.rule)
             own = refusal.reply.get("en" if script is Script.ENGLISH else "zh") if refusal else None
-            return Reply(session=session, status=Status.REFUSED,
-                         answer=to_script(own or guard.refusal_text(script, outcome.rule), script))
+            text = own or guard.refusal_text(script, outcome.rule, self._policies(script))
+            return Reply(session=session, status=Status.REFUSED, answer=to_script(text, script))
         if isinstance(outcome, InputError):
             return Reply(session=session, status=Status.ERROR, answer=to_script(error_text(outcome), script),
                          error_code=outcome.code)
@@ -130,6 +130,12 @@ class ReplyWriter:
         status = say(key, until=day_in(meta.in_force_until, english), since=day_in(meta.in_force_from, english))
         return say("namesake.note", name=capitalised(meta.name_in(english)), status=status,
                    title=rule.title_en if english else rule.title, clause=rule.clause)
+
+    def _policies(self, script: Script) -> str:
+        """The library's one policy by name, or its policies together."""
+        if len(self.library.policies) == 1:
+            return self.library.policies[0].meta.name_in(script is Script.ENGLISH)
+        return wording(script)("refusal.library")
 
     def not_found_text(self, script: Script, foreign: str) -> str:
         """Nothing in the library answers: naming the policy when there is one."""

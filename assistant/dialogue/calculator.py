@@ -15,6 +15,7 @@ from assistant.dialogue.frame import ItemFrame, LastCalculation, Term, held_text
 from assistant.dialogue.state import ConversationState, PendingInput
 from assistant.language.text import Script
 from assistant.language.vocabulary import Vocabulary
+from assistant.language.wording import wording
 from assistant.outcomes import Calculated, CalculatorOutcome, InputError, NeedsInput
 from assistant.understanding.entities import answer_value
 from assistant.understanding.question import Figure, Intent, Operation, Question
@@ -70,9 +71,7 @@ class CalculatorDialogue:
             outcome = with_level_held(outcome, self.rules[outcome.items[0]], state.frames[outcome.items[0]])
         if question.unread_figure and isinstance(outcome, NeedsInput):
             # A figure was typed but could not be read ("abc万", "300万-500万"): say so, then ask.
-            english = question.script is Script.ENGLISH
-            preface = (f"I could not read “{question.unread_figure}” as one amount." if english
-                       else f"没能把“{question.unread_figure}”读成一个确定的金额。")
+            preface = wording(question.script)("input.unread_figure", figure=question.unread_figure)
             outcome = NeedsInput(outcome.items, outcome.follow_up, preface=preface)
         return outcome
 

@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.language.text import Script
+from assistant.language.wording import wording
 from assistant.outcomes import Calculated
 from assistant.understanding.question import Operation
 from calculators import Rule, compute, format_yuan
@@ -170,23 +171,22 @@ def held_text(rule: Rule, frame: ItemFrame | None, before: ItemFrame | None, scr
     if frame is None:
         return ""
     english = script is Script.ENGLISH
+    say = wording(script)
     noted = []
     previous = rule.previous_tier_input
     if previous and frame.values.get(previous) is not None and (before is None or before.values.get(previous)
                                                                 != frame.values[previous]):
         spec = rule.input(previous)
         label = spec.choice(frame.values[previous]).label
-        noted.append(f"{spec.label.en}: {label.en}" if english else f"{spec.label.zh}：{label.zh}")
+        noted.append(say("noted.choice", label=spec.label.en if english else spec.label.zh,
+                         value=label.en if english else label.zh))
     for name in (rule.deduction_input, rule.cap_consumed_by):
         if not name or name not in frame.money or (before is not None and before.money.get(name) == frame.money[name]):
             continue
         spec, value = rule.input(name), frame.total(name)
-        noted.append(f"{spec.label.en}: {value:,.2f} yuan" if english else f"{spec.label.zh}：{format_yuan(value)}")
-    if not noted:
-        return ""
-    if english:
-        return f"Noted for this item's calculations — {'; '.join(noted)}."
-    return f"已记下（之后计算本项时使用）：{'；'.join(noted)}。"
+        noted.append(say("noted.money", label=spec.label.en if english else spec.label.zh,
+                         amount=f"{value:,.2f} yuan" if english else format_yuan(value)))
+    return say("noted.line", noted=say.join(noted, "noted.separator")) if noted else ""
 
 
 def with_level_held(outcome: Calculated, rule: Rule, frame: ItemFrame) -> Calculated:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from assistant.dialogue.state import PendingInput
 from assistant.language.text import Script
+from assistant.language.wording import wording
 from assistant.outcomes import NeedsInput
 from assistant.understanding.question import Figure
 from calculators import Rule, RuleBook
@@ -30,14 +31,12 @@ def candidates(rulebook: RuleBook, figures: list[Figure]) -> list[Rule]:
 def ask_which(rules: list[Rule], figures: list[Figure], script: Script) -> tuple[PendingInput, NeedsInput]:
     """The open question and the reply that asks it; the figures wait in the question for the item."""
     projects = any(f.part for f in figures)
-    english = script is Script.ENGLISH
-    titles = [rule.title_en if english else rule.title for rule in rules]
+    say = wording(script)
+    titles = [rule.title_en if script is Script.ENGLISH else rule.title for rule in rules]
     if projects:
-        asked = (f"Which project are these figures for: {' or '.join(titles)}?" if english
-                 else f"这些设备、软件投入属于哪类项目：{'还是'.join(titles)}？")
+        asked = say("which_item.projects", titles=say.join(titles, "which_item.projects_separator"))
     else:
-        asked = (f"Which item is this amount for: {', '.join(titles[:-1])} or {titles[-1]}?" if english
-                 else f"这笔金额用于哪一项：{'、'.join(titles[:-1])}还是{titles[-1]}？")
+        asked = say("which_item.amount", titles=say.join(titles[:-1]), last=titles[-1])
     parts = {f.part: str(f.value_yuan) for f in figures if f.part}
     amount = None if projects else str(sum((f.value_yuan for f in figures), Decimal(0)))
     pending = PendingInput(kind="item", candidates=[rule.id for rule in rules], inputs=parts, amount=amount,
