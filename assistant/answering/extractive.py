@@ -88,22 +88,16 @@ def compose(search_text: str, hits: list[Hit], tokenizer: Tokenizer, script: Scr
     figures = [] if lead else key_figures(sentences)
     # A heading line has no closing punctuation; keep it apart from the paragraph that follows.
     quoted = "".join(part if part[-1] in "。；;，,：:" else part + " " for part in sentences).strip()
-    if script is Script.ENGLISH:
-        lines = [f"According to {top.clause.location} of “{top.title}”, the policy says: 「{quoted}」"]
-        if figures:
-            lines.append("Key figures: " + "; ".join(figures))
-        if len(cited) > 1:
-            lines.append("See also: " + "; ".join(
-                h.clause.location if h.clause.doc_id == top.clause.doc_id else f"{h.clause.location} of “{h.title}”"
-                for h in cited[1:]))
-    else:
-        lines = [f"根据《{top.title}》{top.clause.location}：{quoted}"]
-        if figures:
-            lines.append("关键数字：" + "、".join(figures))
-        if len(cited) > 1:
-            lines.append("另见：" + "；".join(
-                h.clause.location if h.clause.doc_id == top.clause.doc_id else f"《{h.title}》{h.clause.location}"
-                for h in cited[1:]))
+    say = wording(script)
+    lines = [say("quote.according_to", title=top.title, location=top.clause.location, quoted=quoted)]
+    if figures:
+        lines.append(say("quote.key_figures", figures=say.join(figures, "quote.figure_separator")))
+    if len(cited) > 1:
+        # A clause of another policy is named with that policy's title.
+        lines.append(say("quote.see_also", locations=say.join([
+            h.clause.location if h.clause.doc_id == top.clause.doc_id
+            else say("quote.elsewhere", title=h.title, location=h.clause.location) for h in cited[1:]],
+            "quote.see_also_separator")))
     return "\n".join([*(lead or []), *lines]), [citation(h, script) for h in cited]
 
 

@@ -16,6 +16,7 @@ from assistant.corpus.documents import ClauseRef, Document, DocumentMeta, rule_c
 from assistant.dialogue.state import ConversationState
 from assistant.language.text import MONEY_FIGURE, Script
 from assistant.language.vocabulary import Vocabulary
+from assistant.language.wording import wording
 from assistant.outcomes import Answered, NotStated
 from assistant.retrieval.hybrid import Hit, HybridRetriever
 from assistant.understanding.question import Asked, Question
@@ -151,13 +152,9 @@ class ExtractiveAnswerer:
         return said[0].rstrip("。；;") if said else ""
 
     def _unmentioned(self, question: Question, top: Hit) -> str:
-        quoted = self._said(question, top)
-        terms = "、".join(f"“{term}”" for term in question.unmentioned)
-        if question.script is Script.ENGLISH:
-            return (f"The policy does not mention {terms}, so it does not say whether this counts. What it says "
-                    f"({top.clause.location}): 「{quoted}」.")
-        return (f"政策原文没有提到{terms}，没有说明这种情况是否计入或符合条件。"
-                f"政策在{top.clause.location}的规定是：“{quoted}”。")
+        say = wording(question.script)
+        terms = say.join([say("unstated.term", term=term) for term in question.unmentioned])
+        return say("unstated.unmentioned", terms=terms, location=top.clause.location, quoted=self._said(question, top))
 
     def _figure_asked(self, question: Question) -> bool:
         if Asked.COUNT in question.asked:
@@ -171,16 +168,15 @@ class ExtractiveAnswerer:
         """That the kind asked about is not among the levels the clause pays, naming those levels
         without their figures (a caller would take one for the answer)."""
         english = question.script is Script.ENGLISH
-        named = ("、" if not english else ", ").join(
-            f"“{self.direct.glossary.term(name) or name if english else name}”" for name in question.unpaid_levels)
+        say = wording(question.script)
+        named = say.join([say("unstated.term", term=self.direct.glossary.term(name) or name if english else name)
+                          for name in question.unpaid_levels])
         ladders = [rule for rule in self.rulebook.rules if rule.clause == location and rule.calculation == "tiered"
                    and rule.tier_input and (not items or rule.id in items)]
         paid = [choice.label.en if english else choice.label.zh for rule in ladders
                 for choice in rule.input(rule.tier_input or "").choices or [] if choice.value in
                 {tier.level for tier in rule.tiers or []}]
-        if english:
-            return (f"The policy sets no amount for {named}; {location} pays only: {', '.join(paid)}.")
-        return f"政策原文没有规定{named}的补助金额；{location}只对{'、'.join(paid)}规定了补助。"
+        return say("unstated.unpaid", named=named, location=location, paid=say.join(paid))
 
     def _money_asked(self, question: Question) -> bool:
         """Whether some money is paid for it ("有补贴吗", "给不给奖励"), not whether the document
@@ -192,11 +188,8 @@ class ExtractiveAnswerer:
 
     def _no_number(self, question: Question, top: Hit) -> str:
         """What the clause on the subject says, and that it sets no figure."""
-        quoted = self._said(question, top)
-        if question.script is Script.ENGLISH:
-            return (f"The policy sets no figure for this. What it says on the subject ({top.clause.location}): "
-                    f"「{quoted}」.")
-        return f"政策原文没有规定这方面的具体数额。政策在{top.clause.location}只写到：“{quoted}”。"
+        return wording(question.script)("unstated.no_number", location=top.clause.location,
+                                         quoted=self._said(question, top))
 
     def _most_terms(self, question: Question, hits: list[Hit]) -> ClauseRef | None:
         """Of the best clauses found, the one holding more of the question's words than the first
