@@ -1,8 +1,8 @@
 """The direct answer: one or two sentences that answer what was asked, before the quote.
 
-Built from the structured rules (calculators/rules.yaml), the document metadata
-(corpus/documents.yaml) and the clause itself — never from a guess. Parts of the question the
-policy does not answer are said plainly instead (`unstated`)."""
+Built from the structured rules (the policy's rules.yaml), the document metadata (its
+policy.yaml) and the clause itself — never from a guess, in the words of the wording catalogues.
+Parts of the question the policy does not answer are said plainly instead (`unstated`)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from assistant.answering.rule_facts import RuleFacts
 from assistant.corpus.documents import Clause, DocumentMeta
 from assistant.language.text import MONEY_FIGURE, Script
 from assistant.language.vocabulary import Vocabulary
+from assistant.language.wording import wording
 from assistant.understanding.question import Asked, Question
 from calculators import Rule, RuleBook
 
@@ -28,26 +29,6 @@ EVIDENCE_KINDS = (Asked.MATERIALS, Asked.DEADLINE, Asked.CONTACT, Asked.PROCEDUR
 # At most this many items get a sentence each in one answer ("机器换人和工厂物联网分别补多少").
 MAX_ITEMS = 3
 
-_UNSTATED_ZH = {
-    Asked.MATERIALS: "政策原文没有规定申报需要提交哪些材料",
-    Asked.DEADLINE: "政策原文没有规定申报时间或截止日期",
-    Asked.CONTACT: "政策原文没有给出联系电话、地址等联系方式",
-    Asked.PROCEDURE: "政策原文没有规定具体的申报流程",
-    Asked.TAX: "政策原文没有规定补助资金的税务处理",
-    Asked.PAYMENT: "政策原文没有规定补助资金何时、以何种方式拨付到企业",
-    Asked.DATE: "政策原文没有规定这一事项的具体时间安排（如评审、认定或申报的月份）",
-    Asked.CLAWBACK: "政策原文没有规定补助资金在何种情况下需要退回或被追回",
-}
-_UNSTATED_EN = {
-    Asked.MATERIALS: "The policy does not state which materials an application needs",
-    Asked.DEADLINE: "The policy does not state an application period or deadline",
-    Asked.CONTACT: "The policy gives no phone number, address or other contact",
-    Asked.PROCEDURE: "The policy does not state how to apply",
-    Asked.TAX: "The policy does not state how the subsidy is taxed",
-    Asked.PAYMENT: "The policy does not state when or how the money is paid out to the enterprise",
-    Asked.DATE: "The policy sets no timetable for this (when reviews, recognitions or applications take place)",
-    Asked.CLAWBACK: "The policy does not state when a subsidy must be paid back or is reclaimed",
-}
 # A date a clause states: a year or a month ("2025年", "12月31日").
 _DATE_FIGURE = re.compile(r"\d{4}\s*年|\d{1,2}\s*月")
 
@@ -72,6 +53,7 @@ class DirectAnswers:
               today: date) -> Direct:
         """`clause` is the one the answer rests on, None when no clause answers the question."""
         english = question.script is Script.ENGLISH
+        say = wording(question.script)
         asked = set(question.asked)
         # Only what the policy does not state is asked ("今年的申报什么时候开始，材料交哪"): the
         # policy's dates are then said beside what is not stated, not as an answer.
@@ -92,13 +74,13 @@ class DirectAnswers:
             return direct
         for kind in EVIDENCE_KINDS:
             if kind in asked and (clause is None or clause.search_text not in self.vocabulary.evidence[kind.value]):
-                direct.unstated.append(((_UNSTATED_EN if english else _UNSTATED_ZH)[kind])
-                                       + ("; " if english else "，") + self.who_to_ask(meta, english))
+                direct.unstated.append(say("evidence.then_ask", unstated=say(f"evidence.{kind.value}"),
+                                           ask=self.who_to_ask(meta, english)))
         if Asked.DATE in asked and items and not asked & (ITEM_KINDS | {*DOCUMENT_KINDS} - {Asked.DATE}) \
                 and clause is not None and not _DATE_FIGURE.search(clause.text):
             # "数字化车间评审一般几月份开始": when something about an item happens, which its clause does not say.
-            direct.unstated.append((_UNSTATED_EN if english else _UNSTATED_ZH)[Asked.DATE]
-                                   + ("; " if english else "，") + self.who_to_ask(meta, english))
+            direct.unstated.append(say("evidence.then_ask", unstated=say("evidence.date"),
+                                       ask=self.who_to_ask(meta, english)))
             return direct
         if clause is None:
             return direct
@@ -154,10 +136,9 @@ class DirectAnswers:
                    and not any(term in other and term != other for other in named)]
         if not missing:
             return []
+        say = wording(Script.ENGLISH if english else Script.SIMPLIFIED)
         terms = "、".join(f"“{term}”" for term in missing)
-        if english:
-            return [f"The policy sets no figure for {terms} in what it says about this."]
-        return [f"政策原文没有规定{terms}的补助标准。"]
+        return [say("undecided.missing_subjects", terms=terms)]
 
     def _stacking(self, items: list[str], english: bool) -> list[str]:
         """Whether two items named can both be had: what rules.yaml's overlaps record from the
@@ -167,33 +148,25 @@ class DirectAnswers:
         if overlap is not None:
             return [overlap.note]
         titles = [self.rules[item].title_en if english else self.rules[item].title for item in items[:2]]
-        if english:
-            return [f"The policy does not say whether “{titles[0]}” and “{titles[1]}” can both be had for the same "
-                    "purchase or project."]
-        return [f"政策原文没有说明“{titles[0]}”和“{titles[1]}”能否就同一笔投入同时享受。"]
+        say = wording(Script.ENGLISH if english else Script.SIMPLIFIED)
+        return [say("undecided.stacking", first=titles[0], second=titles[1])]
 
     # ── the document itself ───────────────────────────────────────────────────────────
     def who_to_ask(self, meta: DocumentMeta, english: bool) -> str:
         """The department that implements the policy, to ask what it does not state."""
-        if english:
-            return f"it is implemented by the {self._department_en(meta)}, who can tell."
-        return f"政策由{meta.department_named}组织实施，可向其咨询。"
+        say = wording(Script.ENGLISH if english else Script.SIMPLIFIED)
+        return say("evidence.who_to_ask", department=self._department_en(meta) if english else meta.department_named)
 
     def not_decided(self, question: Question, meta: DocumentMeta) -> list[str]:
         """What no clause decides, said before any is looked for: money the policy never sets
         ("房租补贴"), one enterprise's chances, legal or investment advice."""
-        english = question.script is Script.ENGLISH
-        ask = self.who_to_ask(meta, english)
+        say = wording(question.script)
+        ask = self.who_to_ask(meta, question.script is Script.ENGLISH)
         if question.unstated_money:
             named = "、".join(f"“{m}”" for m in question.unstated_money)
-            return [f"The policy sets no {named}; {ask}" if english
-                    else f"政策原文没有规定{named}，也没有相应的标准或金额。{ask}"]
+            return [say("undecided.money", named=named, ask=ask)]
         if question.outside_policy:
-            return [("The policy does not decide this: it sets conditions and amounts, not whether a particular "
-                     f"enterprise will be recognised or paid, and it gives no legal or investment advice; {ask}")
-                    if english else
-                    "政策原文不涉及这一点：政策只规定条件和补助标准，不对具体企业能否获得认定或补助作出判断，"
-                    f"也不提供法律或投资方面的意见。{ask}"]
+            return [say("undecided.outside", ask=ask)]
         return []
 
     def _department_en(self, meta: DocumentMeta) -> str:
@@ -202,27 +175,22 @@ class DirectAnswers:
     @staticmethod
     def _document_lines(kinds: list[Asked], meta: DocumentMeta, today: date, english: bool,
                         department_en: str) -> list[str]:
+        say = wording(Script.ENGLISH if english else Script.SIMPLIFIED)
+        day = date_en if english else _zh
         lines = []
         start, end = meta.in_force_from, meta.in_force_until
         if Asked.VALIDITY in kinds or Asked.DATE in kinds:
-            if english:
-                state = ("has expired" if today > end else "is not yet in force" if today < start else "is in force")
-                lines.append(f"The policy took effect on {date_en(start)} and is valid until {date_en(end)}; "
-                             f"as of {date_en(today)} it {state}.")
-            else:
-                state = "已过期（失效）" if today > end else "尚未施行" if today < start else "仍在有效期内"
-                lines.append(f"本政策自{_zh(start)}起施行，有效期至{_zh(end)}；截至{_zh(today)}{state}。")
+            state = say("document.expired" if today > end else "document.not_yet" if today < start
+                        else "document.in_force")
+            lines.append(say("document.validity", start=day(start), end=day(end), today=day(today), state=state))
         if Asked.DEPARTMENT in kinds:
-            lines.append(f"It is implemented by the {department_en} together with the "
-                         "departments concerned." if english else
-                         f"本政策由{meta.department_named}会同相关职能部门组织实施。")
+            lines.append(say("document.department", department=department_en if english else meta.department_named))
         if Asked.ISSUER in kinds:
-            lines.append(f"It was issued on {date_en(meta.issued)} by {meta.issuer}, after adoption by "
-                         f"{meta.adopted_by}." if english else
-                         f"本政策经{meta.adopted_by}审议通过，由{meta.issuer}于{_zh(meta.issued)}印发。")
+            lines.append(say("document.issuer" if meta.adopted_by else "document.issuer_only",
+                             adopted_by=meta.adopted_by, issuer=meta.issuer, issued=day(meta.issued)))
         if Asked.REPEAL in kinds:
-            lines.append(f"When it took effect it repealed {meta.repeals_text}." if english else
-                         f"本政策施行时，{meta.repeals_text}同时废止。")
+            lines.append(say("document.repeal", repealed=meta.repeals_text) if meta.repeals
+                         else say("document.repealed_nothing"))
         return lines
 
     def _other_version(self, question: Question, meta: DocumentMeta) -> bool:
@@ -241,12 +209,10 @@ class DirectAnswers:
 
     @staticmethod
     def _other_version_text(meta: DocumentMeta, english: bool) -> str:
-        if english:
-            return (f"This assistant answers from one policy only, in force from {date_en(meta.in_force_from)} "
-                    f"until {date_en(meta.in_force_until)}; it does not state what other, earlier or later "
-                    f"policies provide. It repealed {meta.repeals_text}.")
-        return (f"政策原文没有规定其他、更早或更新政策的内容：本政策自{_zh(meta.in_force_from)}起施行，"
-                f"有效期至{_zh(meta.in_force_until)}，施行时{meta.repeals_text}同时废止。")
+        say = wording(Script.ENGLISH if english else Script.SIMPLIFIED)
+        day = date_en if english else _zh
+        return say("document.other_version" if meta.repeals else "document.other_version_nothing",
+                   start=day(meta.in_force_from), end=day(meta.in_force_until), repealed=meta.repeals_text)
 
 
 def _zh(day: date) -> str:
