@@ -1,12 +1,15 @@
 """`make eval`: the dev set and the eval set through `policy-assistant batch`, scored as the
-data README says (the dev set per metric, the eval set per category), plus retrieval
-hit@1/hit@3 for BM25 alone, dense alone and the fusion."""
+data README says (the dev set per metric, the eval set per category), the fresh sets, routing
+across a library with invented policies, plus retrieval hit@1/hit@3 for BM25 alone, dense alone
+and the fusion."""
 
 from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import tempfile
 from collections import defaultdict
 from collections.abc import Callable
 from functools import partial
@@ -21,6 +24,11 @@ from assistant.maintenance.scoring import fold_for_compare, load_cases, passes, 
 
 DEV_CASES = REPO_ROOT / "tests" / "data" / "dev_cases.jsonl"
 EVAL_CASES = REPO_ROOT / "tests" / "data" / "eval_cases.jsonl"
+# Routing across a library: invented policies (tests/data/policies) beside the corpus's, on a day
+# the invented one is in force and the Fuyang policy has expired.
+LIBRARY_CASES = REPO_ROOT / "tests" / "data" / "library_cases.jsonl"
+LIBRARY_POLICIES = REPO_ROOT / "tests" / "data" / "policies"
+LIBRARY_DAY = "2026-12-03"
 # The eval set's categories, in the order the table prints them, and the kinds each may hold.
 CATEGORIES = {
     "not_stated": {"not_stated", "fact"},
@@ -99,6 +107,32 @@ RETRIEVAL_SETS = {
 }
 
 
+def print_library_set(path: Path, verbose: bool) -> None:
+    """The library's routing on a day the demo policy is in force and the Fuyang one expired: the
+    corpus's policies beside the invented ones of tests/data/policies, in a corpus and data folder
+    of this run's own (the index is built for them on the way)."""
+    cases = load_cases(path)
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "corpus"
+        shutil.copytree(REPO_ROOT / "corpus", corpus)
+        for folder in sorted(LIBRARY_POLICIES.iterdir()):
+            shutil.copytree(folder, corpus / "policies" / folder.name)
+        env = {"POLICY_ASSISTANT_CORPUS_DIR": str(corpus), "POLICY_ASSISTANT_DATA_DIR": str(Path(scratch) / "data")}
+        replies = run_batch(cases, LIBRARY_DAY, env=env)
+    print(f"\nThe policy library ({path.relative_to(REPO_ROOT)}: the corpus and tests/data/policies, "
+          f"on {LIBRARY_DAY}) — passed/total per category")
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for case in cases:
+        table[case["category"]][0] += passes(case, replies[case["id"]])
+        table[case["category"]][1] += 1
+    for category, (passed, total) in table.items():
+        print(f"  {category:13} {passed:3d}/{total:<3d} {passed / total:6.1%}")
+    if verbose:
+        for case in cases:
+            if not passes(case, replies[case["id"]]):
+                print(f"FAIL {case['id']}: {case['turns'][-1]} → {replies[case['id']][-1]['answer'][:80]!r}")
+
+
 def _quotes(key: str) -> Callable[[Clause], bool]:
     folded = fold_for_compare(key)
     return lambda clause: folded in fold_for_compare(clause.text)
@@ -168,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         print_eval(eval_cases, replies, args.eval_cases, args.verbose)
     for path in fresh_sets() if args.fresh is None else args.fresh:
         print_fresh_set(path, args.today, args.verbose)
+    if LIBRARY_CASES.exists():
+        print_library_set(LIBRARY_CASES, args.verbose)
     if get_settings().llm_provider != "none":
         print(model_summary(batch_log))
     for use_synonyms in (True, False):
