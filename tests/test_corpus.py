@@ -93,3 +93,9 @@ def test_the_calculator_rules_name_their_document_and_leave_its_dates_to_it():
     assert fuyang.rulebook.policy is not None and fuyang.rulebook.policy.doc_id == fuyang.doc_id
     assert {rule.doc_id for rule in library.rulebook.rules} == {fuyang.doc_id}
     assert set(type(fuyang.rulebook.policy).model_fields) == {"doc_id"}
+
+
+def test_an_item_number_in_full_width_brackets_opens_an_item_too():
+    meta = load_library(CORPUS).policies[0].meta.model_copy(update={"doc_id": "other", "file": "other.txt"})
+    parsed = parse_document(meta, "一、总则\n（一）适用范围\n本办法适用于全区企业。\n本办法自2024年1月1日起施行。\n")
+    assert [c.location for c in parsed.clauses] == ["一、总则（一）", "施行与有效期"]

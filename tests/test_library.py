@@ -39,6 +39,7 @@ BROKEN = [
     # (file, old, new, the line the problem names (the first line holding it), words of the reason)
     ("policy.yaml", "in_force_from: 2026-01-01", "in_force_from: [2026", "in_force_until:", "not valid YAML"),
     ("policy.yaml", "in_force_until: 2028-12-31\n", "", "doc_id:", "in_force_until"),
+    ("policy.yaml", "in_force_until: 2028-12-31", "in_force_until: 2028-13-31", "in_force_until:", "month"),
     ("policy.yaml", "doc_id: demo-smart-manufacturing-2026", "doc_id: another-name", "doc_id:", "folder's name"),
     ("rules.yaml", "按设备投资额的12%给予补助", "按设备投资额的20%给予补助", "按设备投资额的20%", "word for word"),
     ("rules.yaml", "clause: 二、支持政策（三）", "clause: 二、支持政策（九）", "（九）", "no clause"),
@@ -53,8 +54,8 @@ def line_of(path, text: str) -> int:
 
 
 @pytest.mark.parametrize(("file", "old", "new", "at", "reason"), BROKEN,
-                         ids=["bad-yaml", "missing-date", "wrong-doc-id", "quote-not-in-text", "unknown-clause",
-                              "bare-rate", "text-changed"])
+                         ids=["bad-yaml", "missing-date", "impossible-date", "wrong-doc-id", "quote-not-in-text",
+                              "unknown-clause", "bare-rate", "text-changed"])
 def test_a_malformed_policy_is_left_out_with_file_line_and_reason(tmp_path, file, old, new, at, reason):
     corpus = make_corpus(tmp_path, FUYANG, DEMO)
     path = corpus / "policies" / DEMO.name / file

@@ -25,7 +25,8 @@ BOILERPLATE_LINE = re.compile(r"^(发布时间|浏览次数|政策来源|政策�
 
 _NUMERAL = "一二三四五六七八九十"
 SECTION_HEAD = re.compile(rf"^([{_NUMERAL}]+)、(.+)$")
-ITEM_HEAD = re.compile(rf"^\(([{_NUMERAL}]+)\)(.*)$")
+# An item opens with its number in brackets, half- or full-width alike: (一) or （一）.
+ITEM_HEAD = re.compile(rf"^[(（]([{_NUMERAL}]+)[)）](.*)$")
 GOAL_BULLET = re.compile(r"^-{2,}")
 # What a policy document calls itself (本意见, 本办法, 本措施…): the closing clause and the title name it.
 DOCUMENT_TYPES = "意见|办法|政策|通知|措施|规定|细则|方案"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -48,6 +49,9 @@ def read_yaml(path: Path, schema: type[BaseModel] | None = None) -> Any:
         mark = getattr(error, "problem_mark", None)
         reason = getattr(error, "problem", None) or str(error)
         raise DataFileError(Problem(path, mark.line + 1 if mark else None, f"not valid YAML: {reason}")) from None
+    except ValueError as error:
+        # A value YAML reads but cannot build, such as the date 2027-13-01.
+        raise DataFileError(Problem(path, _unbuildable_date_line(path), f"not a valid value: {error}")) from None
     if schema is not None:
         try:
             schema.model_validate(data)
@@ -57,6 +61,23 @@ def read_yaml(path: Path, schema: type[BaseModel] | None = None) -> Any:
             raise DataFileError(Problem(path, line_of(path, first["loc"]),
                                         f"{where or 'the file'}: {first['msg']}")) from None
     return data
+
+
+def _unbuildable_date_line(path: Path) -> int | None:
+    """The line of the first date-looking value that is no date (the one YAML failed to build)."""
+    nodes = [yaml.compose(path.read_text(encoding="utf-8"))]
+    while nodes:
+        node = nodes.pop(0)
+        if isinstance(node, yaml.MappingNode):
+            nodes = [value for _, value in node.value] + nodes
+        elif isinstance(node, yaml.SequenceNode):
+            nodes = list(node.value) + nodes
+        elif isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                date.fromisoformat(str(node.value)[:10])
+            except ValueError:
+                return node.start_mark.line + 1
+    return None
 
 
 def line_of(path: Path, loc: Sequence[Any]) -> int | None:
