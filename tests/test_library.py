@@ -220,3 +220,13 @@ def test_which_policy_is_the_newer_one_is_answered_from_the_library(both):
     reply = both.reply("newer", "新政策是哪个文件，什么时候开始的", TODAY)
     assert "现行有效" in reply.answer and "2026年1月1日" in reply.answer
     assert reply.answer.index("智能制造提升措施（示例）") < reply.answer.index("富阳区“未来工厂”实施意见")
+
+
+def test_the_apps_sources_name_the_policy_by_short_title_and_number(both):
+    from assistant.web.chat_view import ClauseIndex, citation_html
+
+    index = ClauseIndex(both.documents, both.rulebook)
+    reply = both.reply("sources", "智能仓储改造设备投资300万，补多少", TODAY)
+    shown = citation_html(1, reply.citations[0], index)
+    meta = both.library.policy(DEMO.name).meta
+    assert f"{meta.short_title}（{meta.document_number}）" in shown and "二、支持政策（二）" in shown

@@ -69,6 +69,13 @@ class ClauseIndex:
     def short_title(self, doc_id: str) -> str:
         return next((d.meta.short_title for d in self.documents if d.meta.doc_id == doc_id), doc_id)
 
+    def source_name(self, doc_id: str) -> str:
+        """A source's document as the sources list names it: short title, and number when it has one."""
+        meta = next((d.meta for d in self.documents if d.meta.doc_id == doc_id), None)
+        if meta is None:
+            return doc_id
+        return f"{meta.short_title}（{meta.document_number}）" if meta.document_number else meta.short_title
+
 
 def _link(index: ClauseIndex, location: str, doc_id: str | None, text: str) -> str:
     anchor = index.anchor(location, doc_id)
@@ -119,7 +126,7 @@ def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str =
 
 
 def citation_html(number: int, cite: Citation, index: ClauseIndex) -> str:
-    where = f"{cite.location} · {index.short_title(cite.doc_id)}"
+    where = f"{cite.location} · {index.source_name(cite.doc_id)}"
     link = _link(index, cite.location, cite.doc_id, "在“政策原文”中查看此条 →")
     quote = html.escape(cite.text).replace("\n", "<br>")
     return (f'<details class="source"><summary>来源{number}：{html.escape(where)}</summary>'
