@@ -17,12 +17,12 @@ export TRANSFORMERS_OFFLINE=1
 run: index
 	$(CLI) serve
 
-test: index browser
+test: index browser postgres
 	$(PY) -m pytest
 
 # The fast tier: no model, no index, no browser (tests marked slow are left out), on two
 # processes (pytest-xdist; worksteal evens out the files with live servers).
-test-fast: install
+test-fast: install postgres
 	$(PY) -m pytest -m "not slow" -n 2 --dist worksteal
 
 # The lint and type gate: ruff and mypy, configured in pyproject.toml.
@@ -37,11 +37,21 @@ eval: index
 bench: index
 	$(PY) -m assistant.maintenance.bench
 
-# The real app under a burst: 50 REST users and 100 gradio_client users at once, 5 turns each,
-# on 127.0.0.1 only; prints throughput, p50/p95 and errors (README "Load"). At most 4 minutes.
+# The real app under a burst: 100 REST users and 100 gradio_client users at once, 5 turns each,
+# on 127.0.0.1 only, first as one process, then as `serve --workers 2` with a Chroma server the
+# load test starts itself; prints throughput, p50/p95, errors and RSS (README "Load"). At most 9 minutes.
 .PHONY: loadtest
 loadtest: index
 	$(PY) -m assistant.maintenance.loadtest
+
+# One Chroma server for every worker and every app machine (README "Several workers"), in the
+# foreground on 127.0.0.1 only, its files in CHROMA_PATH. Serve against it with
+# POLICY_ASSISTANT_CHROMA_MODE=http (and CHROMA_PORT when not 8000): `make index` then fills it.
+CHROMA_PATH ?= .data/chroma-server
+CHROMA_PORT ?= 8000
+.PHONY: chroma
+chroma: install
+	$(VENV)/bin/chroma run --path $(CHROMA_PATH) --host 127.0.0.1 --port $(CHROMA_PORT)
 
 index: model
 	$(CLI) index
@@ -66,6 +76,14 @@ $(INSTALLED): pyproject.toml
 browser:
 	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || \
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+
+# The session and feedback store tests start a PostgreSQL server of their own (tests/postgres_server.py)
+# from Debian's package; never a download. Its binaries live in /usr/lib/postgresql/<version>/bin,
+# not on PATH; the package also creates the `postgres` user the tests run the server as when root.
+.PHONY: postgres
+postgres:
+	@(ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && id -u postgres >/dev/null 2>&1) || \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null)
 
 clean:
 	rm -rf .data .cache

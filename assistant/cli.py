@@ -46,6 +46,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="start the web app and API")
     serve.add_argument("--host", default=None)
     serve.add_argument("--port", type=int, default=None)
+    serve.add_argument("--workers", type=int, default=None, choices=range(1, 17), metavar="1-16",
+                       help="worker processes behind the one host:port (default: WORKERS, 1); more than 1 "
+                            "needs CHROMA_MODE=http")
+    # Set by the front of several workers for each child it starts (assistant/web/workers.py).
+    serve.add_argument("--worker-socket", type=Path, default=None, help=argparse.SUPPRESS)
     return parser
 
 
@@ -142,7 +147,9 @@ def run_index(args: argparse.Namespace) -> int:
     """Index every policy that loads; a policy folder that does not is named with its file, line
     and reason, and the exit status is 1 so a script notices, while the others are indexed."""
     from assistant.corpus.library import load_library
-    from assistant.retrieval.chroma_index import update_index
+    from assistant.language.tokenizer import tokenizer_for
+    from assistant.retrieval.embeddings import Embedder
+    from assistant.retrieval.indexes import update_indexes
 
     settings = get_settings()
     library = load_library(settings.corpus_dir)
@@ -153,7 +160,8 @@ def run_index(args: argparse.Namespace) -> int:
     for problem in library.problems:
         print(f"policy left out: {problem}", file=sys.stderr)
     _prepare_model()
-    report = update_index(settings, rebuild=args.rebuild, progress=True)
+    report = update_indexes(settings, library.documents, tokenizer_for(settings, library.user_dictionaries),
+                            Embedder.from_settings(settings), rebuild=args.rebuild, progress=True)
     print(report.summary())
     return 1 if library.problems else 0
 
@@ -162,7 +170,21 @@ def run_serve(args: argparse.Namespace, today: date | None) -> int:
     from assistant.web.api import serve
 
     settings = get_settings()
-    serve(_assistant(), host=args.host or settings.host, port=args.port or settings.port, today=today)
+    host, port, workers = args.host or settings.host, args.port or settings.port, args.workers or settings.workers
+    if args.worker_socket is not None:
+        from assistant.web.workers import serve_worker
+
+        serve_worker(_assistant(), args.worker_socket, today=today)
+        return 0
+    if workers > 1:
+        from assistant.web.workers import WorkersFailed, serve_workers
+
+        try:
+            return serve_workers(settings, host, port, workers, today=today)
+        except WorkersFailed as exc:
+            print(f"policy-assistant serve: {exc}", file=sys.stderr)
+            return 2
+    serve(_assistant(), host=host, port=port, today=today)
     return 0
 
 

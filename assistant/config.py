@@ -59,6 +59,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=7860, ge=1, le=65535)
+    # Worker processes behind one host:port (`serve --workers`, assistant/web/workers.py). More than 1
+    # needs CHROMA_MODE=http. Each worker holds its own model (about 1.1 GB), hence the bound.
+    workers: int = Field(default=1, ge=1, le=16)
 
     # ── Web app and portal API (assistant/api.py, assistant/ui.py) ──────────────────────
     # Origins allowed to call the API or embed the app from another site, e.g.
@@ -85,6 +88,13 @@ class Settings(BaseSettings):
     mask_personal_data: bool = True
     # Empty: <data_dir>/feedback.sqlite3.
     feedback_db: Path | None = None
+    # Conversations and feedback in PostgreSQL, "postgresql://user:password@host:5432/dbname", for
+    # several worker processes or machines sharing them (assistant/storage/stores.py). Empty: SQLite
+    # files in DATA_DIR. Secret: the password never shows in logs or in this object's repr.
+    database_url: SecretStr = SecretStr("")
+    # How long a turn waits for the previous turn of its session before failing (SessionBusy):
+    # longer than the longest turn the default settings allow (a model answer: LLM_TIMEOUT_SECONDS).
+    session_turn_wait_seconds: float = Field(default=30.0, gt=0, le=600)
 
     # ── Optional language model (assistant/integrations/llm; README "A language model") ──
     # "none": the extractive answers only, and no model service is ever contacted.
@@ -99,6 +109,14 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600)
     # Retries of one request on 429, 5xx and connection errors (OpenAI-compatible client only).
     llm_max_retries: int = Field(default=1, ge=0, le=10)
+
+    @model_validator(mode="after")
+    def _database_is_postgresql(self) -> Settings:
+        url = self.database_url.get_secret_value()
+        if url and not url.startswith(("postgresql://", "postgres://")):
+            # The URL is not repeated: it may hold a password.
+            raise ValueError("POLICY_ASSISTANT_DATABASE_URL must start with postgresql:// (or be empty for SQLite)")
+        return self
 
     @model_validator(mode="after")
     def _model_named(self) -> Settings:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import TYPE_CHECKING
 
 from assistant.answering.direct import DirectAnswers
 from assistant.answering.english import Glossary
@@ -24,21 +25,25 @@ from assistant.corpus.routing import PolicyRouter
 from assistant.dialogue.calculator import CalculatorDialogue
 from assistant.dialogue.checkup import Checkup
 from assistant.dialogue.state import CheckupState, ConversationState
-from assistant.integrations.llm import PolicyParts, configured_answerer
-from assistant.integrations.retriever import PolicyRetriever
 from assistant.language.text import Script, detect_script, to_script, to_simplified
 from assistant.language.tokenizer import tokenizer_for
 from assistant.language.vocabulary import Vocabulary
 from assistant.outcomes import Answered, NotStated, Outcome, Refused
-from assistant.retrieval.chroma_index import ChromaVectors, build_index, chroma_client
+from assistant.retrieval.chroma_index import chroma_client
 from assistant.retrieval.embeddings import Embedder, QueryCache
-from assistant.retrieval.hybrid import HybridRetriever
+from assistant.retrieval.hybrid import HybridRetriever, LibraryClauses
+from assistant.retrieval.indexes import open_indexes
 from assistant.storage.sessions import SessionStore, new_session_id
+from assistant.storage.stores import session_store
 from assistant.understanding import guard
 from assistant.understanding.examples import ExampleRouter
 from assistant.understanding.policy_map import PolicyMap
 from assistant.understanding.question import Intent, Question
 from assistant.understanding.understand import Understanding
+
+if TYPE_CHECKING:
+    from assistant.integrations.llm import PolicyParts
+    from assistant.integrations.retriever import PolicyRetriever
 
 log = logging.getLogger(__name__)
 
@@ -80,35 +85,44 @@ class Assistant:
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, *, progress: bool = False) -> Assistant:
-        """The product: the e5 model, the Chroma index (updated when the corpus changed), the
-        SQLite sessions, the vocabulary in corpus/vocabulary/."""
+        """The product: the e5 model, the saved indexes (brought up to date when the corpus
+        changed), the session store, the vocabulary in corpus/vocabulary/."""
         settings = settings or get_settings()
+        model = Embedder.from_settings(settings)
+        model.load_in_background()  # the first question needs it; start-up does the rest meanwhile
         library = load_library(settings.corpus_dir)
         for problem in library.problems:
             log.warning("policy left out: %s", problem)
         documents = library.documents
         vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
-        embedder = QueryCache(Embedder.from_settings(settings))
-        client = chroma_client(settings)
-        report = build_index(settings, documents, embedder, progress=progress, client=client)
-        if report.embedded or report.removed:
-            log.info(report.summary())
-        dense = ChromaVectors(client, settings, embedder)  # follows `index --rebuild` while serving
+        embedder = QueryCache(model)
+        tokenizer = tokenizer_for(settings, library.user_dictionaries)
+        indexes = open_indexes(settings, documents, tokenizer, embedder, chroma_client(settings), progress)
+        if indexes.report and (indexes.report.embedded or indexes.report.removed):
+            log.info(indexes.report.summary())
         assistant = cls(settings=settings, library=library, vocabulary=vocabulary,
-                        retriever=HybridRetriever(documents, tokenizer_for(settings, library.user_dictionaries),
-                                                  dense, vocabulary),
-                        sessions=SessionStore(settings.sessions_db, settings.session_ttl_seconds),
+                        retriever=HybridRetriever(LibraryClauses(documents), tokenizer, indexes.lexical,
+                                                  indexes.dense, vocabulary),
+                        sessions=session_store(settings),
                         examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder,
                                                            cache_dir=settings.cache_dir / "examples")
                         if settings.use_examples else None)
         # The extractive answerer, or a language model with it as the fallback (LLM_PROVIDER).
-        assistant.answerer = configured_answerer(settings, assistant.policy_parts(), assistant.answerer)
+        if settings.llm_provider != "none":
+            # LangChain is imported only when a model answers: a process without one starts faster.
+            from assistant.integrations.llm import configured_answerer
+
+            assistant.answerer = configured_answerer(settings, assistant.policy_parts(), assistant.answerer)
         return assistant
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
+        from assistant.integrations.retriever import PolicyRetriever
+
         return PolicyRetriever(hybrid=self.retriever, k=k or self.settings.top_k)
 
     def policy_parts(self) -> PolicyParts:
+        from assistant.integrations.llm import PolicyParts
+
         """What a model answerer reads of this assistant's library."""
         return PolicyParts(self.documents, self.rulebook, self.clauses, self.langchain_retriever())
 

@@ -41,17 +41,19 @@ def build_fast_assistant(settings: Settings, sessions_db: Path | None = None):
     from assistant.language.vocabulary import Vocabulary
     from assistant.retrieval.dense import InMemoryVectors
     from assistant.retrieval.embeddings import HashingEmbedder
-    from assistant.retrieval.hybrid import HybridRetriever
-    from assistant.storage.sessions import SessionStore
+    from assistant.retrieval.hybrid import HybridRetriever, LibraryClauses
+    from assistant.retrieval.lexical_store import lexical_in_memory
+    from assistant.storage.sqlite_sessions import SqliteSessionStore
 
     library = load_library(settings.corpus_dir)
     documents = library.documents
     dense = InMemoryVectors([clause for document in documents for clause in document.clauses], HashingEmbedder())
     vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
+    tokenizer = tokenizer_for(settings, library.user_dictionaries)
     return Assistant(settings=settings, library=library, vocabulary=vocabulary,
-                     retriever=HybridRetriever(documents, tokenizer_for(settings, library.user_dictionaries),
-                                                  dense, vocabulary),
-                     sessions=SessionStore(sessions_db or settings.sessions_db, settings.session_ttl_seconds))
+                     retriever=HybridRetriever(LibraryClauses(documents), tokenizer,
+                                               lexical_in_memory(documents, tokenizer), dense, vocabulary),
+                     sessions=SqliteSessionStore(sessions_db or settings.sessions_db, settings.session_ttl_seconds))
 
 
 @pytest.fixture(scope="session")
@@ -110,6 +112,30 @@ def fast_cli_env(tmp_path, monkeypatch):
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The tests' own PostgreSQL (tests/postgres_server.py), one per test process; a server that
+    cannot start fails the tests that need it, with the reason."""
+    from tests.postgres_server import PostgresServer
+
+    server = PostgresServer()
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request, tmp_path):
+    """Each store test once per backend, on storage of its own (tests/store_backends.py)."""
+    from tests.store_backends import postgres_backend, sqlite_backend
+
+    if request.param == "sqlite":
+        return sqlite_backend(tmp_path / "data")
+    server = request.getfixturevalue("postgres_server")
+    return postgres_backend(tmp_path / "data", server.url(server.create_database()))
 
 
 def _model_modules_loaded() -> set[str]:

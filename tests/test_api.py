@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from assistant.storage.feedback import FeedbackStore
+from assistant.storage.sqlite_feedback import SqliteFeedbackStore
 from tests.fuyang import check_eligibility, compute, load_rules
 from tests.live_server import BrokenAssistant, GatedAssistant, server_settings, start_server
 
@@ -166,7 +166,7 @@ def test_feedback_is_stored_with_personal_numbers_masked(client, live):
         "session": reply["session"], "question": "我电话13812345678，机器人补贴多少？", "status": reply["status"],
         "citations": reply["citations"], "rating": "down", "comment": "身份证330183199001011234 说得不清楚"})
     assert response.status_code == 201
-    stored = FeedbackStore(live.settings.feedback_db_path, mask=True).get(response.json()["id"])
+    stored = SqliteFeedbackStore(live.settings.feedback_db_path, mask=True).get(response.json()["id"])
     assert "13812345678" not in stored["question"] and "机器人补贴多少" in stored["question"]
     assert "330183199001011234" not in stored["comment"]
     assert stored["status"] == "answered" and stored["rating"] == "down"
@@ -333,3 +333,22 @@ def test_each_chat_error_has_its_own_code(client, messages, code):
         response = client.post("/api/chat", json={"session": session, "message": message})
     error = expect_error(response, 400, code)
     assert error["reply"]["status"] == "error" and error["reply"]["error_code"] == code
+
+
+class BusySessionAssistant(BrokenAssistant):
+    """The real assistant whose session stays held by another turn past the store's wait."""
+
+    def reply(self, *args, **kwargs):
+        from assistant.storage.sessions import SessionBusy
+
+        raise SessionBusy("session s-1 is busy")
+
+
+def test_a_session_held_too_long_by_another_turn_is_a_503_to_retry(assistant, settings, tmp_path_factory):
+    server = start_server(BusySessionAssistant(assistant), server_settings(settings, tmp_path_factory.mktemp("busy")))
+    try:
+        response = httpx.post(f"{server.url}/api/chat", json={"message": "机器人补贴", "session": "s-1"}, timeout=60)
+    finally:
+        server.stop()
+    expect_error(response, 503, "session_busy")
+    assert int(response.headers["retry-after"]) >= 1

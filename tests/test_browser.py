@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
-from assistant.storage.feedback import FeedbackStore
+from assistant.storage.sqlite_feedback import SqliteFeedbackStore
 from calculators import format_yuan
 from tests.conftest import free_port
 from tests.fuyang import compute
@@ -163,13 +163,13 @@ def test_feedback_with_a_comment_is_stored(page, live):
     page.locator("#feedback-save").click()
     expect(page.locator("#feedback-saved")).to_contain_text("意见已保存")
     shoot(page, "06-feedback.png")
-    store = FeedbackStore(live.settings.feedback_db_path, mask=True)
+    store = SqliteFeedbackStore(live.settings.feedback_db_path, mask=True)
     latest = store.get(max_feedback_id(store))
     assert latest["rating"] == "down" and latest["question"] == "这个政策的有效期到什么时候？"
     assert "63311234" not in latest["comment"] and "到期后怎么办" in latest["comment"]
 
 
-def max_feedback_id(store: FeedbackStore) -> int:
+def max_feedback_id(store: SqliteFeedbackStore) -> int:
     with sqlite3.connect(store.path) as db:
         return db.execute("SELECT MAX(id) FROM feedback").fetchone()[0]
 

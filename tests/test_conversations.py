@@ -11,7 +11,7 @@ import pytest
 from assistant.contract import Status
 from assistant.dialogue.frame import ItemFrame, Term
 from assistant.dialogue.state import STATE_VERSION, ConversationState
-from assistant.storage.sessions import SessionStore
+from assistant.storage.sqlite_sessions import SqliteSessionStore
 
 TODAY = date(2026, 11, 30)
 
@@ -262,7 +262,7 @@ def test_a_level_held_in_english(assistant):
 
 
 def test_the_state_keeps_the_frames_and_an_older_state_starts_afresh(tmp_path):
-    store = SessionStore(tmp_path / "s.sqlite3", ttl_seconds=60)
+    store = SqliteSessionStore(tmp_path / "s.sqlite3", ttl_seconds=60)
     state = ConversationState(frames={"future_factory_recognition": ItemFrame(
         values={"previous_level": "city_digital_workshop"},
         money={"provincial_city_received_yuan": [Term(value="1000000", turn=1)]})})

@@ -1,12 +1,14 @@
 """A request sent again with the same id in the same session gets the reply it got the first
 time, and the conversation advances once — also when the process died between storing the turn
-and sending the reply. The same id with another message is refused (REST 409 `id_reused`)."""
+and sending the reply. The same id with another message is refused (REST 409 `id_reused`).
+The store behaviours run on SQLite and PostgreSQL alike (the `backend` fixture)."""
 
 from __future__ import annotations
 
 import copy
 import json
 import sqlite3
+from contextlib import contextmanager
 from datetime import date
 
 import httpx
@@ -15,8 +17,9 @@ import pytest
 from assistant.cli import main
 from assistant.contract import Status
 from assistant.dialogue.state import ConversationState
-from assistant.storage import sessions as sessions_module
-from assistant.storage.sessions import REPLIES_KEPT_PER_SESSION, SessionStore
+from assistant.storage import sqlite_sessions
+from assistant.storage.sessions import REPLIES_KEPT_PER_SESSION
+from assistant.storage.sqlite_sessions import SqliteSessionStore
 from tests.live_server import server_settings, start_server
 
 TODAY = date(2026, 11, 26)
@@ -25,9 +28,9 @@ GIVE_AMOUNT = "设备150万，软件80万"
 
 
 @pytest.fixture
-def own_store(assistant, tmp_path):
+def own_store(assistant, backend):
     mine = copy.copy(assistant)
-    mine.sessions = SessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
+    mine.sessions = backend.sessions(session_ttl_seconds=3600)
     return mine
 
 
@@ -41,13 +44,15 @@ def test_the_same_id_twice_gets_the_same_reply_and_one_turn(own_store):
 
 def test_a_retry_after_a_crash_between_storing_and_replying_gets_the_stored_reply(own_store, monkeypatch):
     own_store.reply("s", ASK_AMOUNT, TODAY, request_id="r1")
-    real_save = SessionStore.save
+    real_turn = own_store.sessions.turn
 
-    def save_then_die(self, *args, **kwargs):
-        real_save(self, *args, **kwargs)
+    @contextmanager
+    def store_then_die(*args, **kwargs):
+        with real_turn(*args, **kwargs) as turn:
+            yield turn
         raise SystemExit("the process died after the turn was stored")
 
-    monkeypatch.setattr(SessionStore, "save", save_then_die)
+    monkeypatch.setattr(own_store.sessions, "turn", store_then_die)
     with pytest.raises(SystemExit):
         own_store.reply("s", GIVE_AMOUNT, TODAY, request_id="r2")
     monkeypatch.undo()
@@ -75,8 +80,8 @@ def test_ids_are_per_session_and_turns_without_an_id_always_run(own_store):
     assert own_store.sessions.load("a").turns == 3 and own_store.sessions.load("b").turns == 1
 
 
-def test_stored_replies_are_bounded_per_session_and_expire_with_it(tmp_path):
-    store = SessionStore(tmp_path / "s.sqlite3", ttl_seconds=60)
+def test_stored_replies_are_bounded_per_session_and_expire_with_it(backend):
+    store = backend.sessions(session_ttl_seconds=60)
     for number in range(REPLIES_KEPT_PER_SESSION + 5):
         store.save("s", ConversationState(turns=number), now=1000 + number,
                    reply=(f"r{number}", "digest", "{}"))
@@ -88,18 +93,20 @@ def test_stored_replies_are_bounded_per_session_and_expire_with_it(tmp_path):
 
 def test_a_store_of_the_previous_schema_gains_the_replies_table(tmp_path):
     path = tmp_path / "s.sqlite3"
-    SessionStore(path, ttl_seconds=60).save("a", ConversationState(turns=4), now=1)
+    SqliteSessionStore(path, ttl_seconds=60).save("a", ConversationState(turns=4), now=1)
     with sqlite3.connect(path) as db:  # back to version 2: no replies, no probe
         db.execute("DROP TABLE replies")
         db.execute("DROP TABLE probe")
         db.execute("PRAGMA user_version = 2")
-    store = SessionStore(path, ttl_seconds=60)
+    store = SqliteSessionStore(path, ttl_seconds=60)
     assert store.load("a", now=2).turns == 4
     store.save("a", ConversationState(turns=5), now=3, reply=("r", "d", "{}"))
     assert store.stored_reply("a", "r", now=4) == ("d", "{}")
-    assert len(sessions_module.MIGRATIONS) == sessions_module.SCHEMA_VERSION
+    assert len(sqlite_sessions.MIGRATIONS) == sqlite_sessions.SCHEMA_VERSION
 
 
+# The REST layer is the same whatever the store: the store's own retries run on both backends above.
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_rest_replays_a_retried_id_and_answers_409_for_a_reused_one(own_store, settings, tmp_path):
     server = start_server(own_store, server_settings(settings, tmp_path))
     try:

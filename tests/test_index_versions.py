@@ -51,12 +51,12 @@ def test_rebuild_switches_to_a_new_collection_that_a_reader_follows(store):
     first = build_index(settings, documents, embedder, progress=False)
     assert first.added == sum(len(d.clauses) for d in documents)
     reader = ChromaVectors(chroma_client(settings), settings, embedder)
-    before, old_name = reader.cosines(QUESTION), reader.collection.name
+    before, old_name = reader.nearest(QUESTION, 5).cosines, reader.collection.name
 
     rebuilt = build_index(settings, documents, embedder, rebuild=True, progress=False)
     assert rebuilt.added == first.added
 
-    assert reader.cosines(QUESTION) == pytest.approx(before)
+    assert reader.nearest(QUESTION, 5).cosines == pytest.approx(before)
     new_name = current_name(chroma_client(settings), settings)
     assert new_name != old_name and reader.collection.name == new_name
     names = {c.name for c in chroma_client(settings).list_collections()}
@@ -78,7 +78,7 @@ def test_a_query_that_loses_its_collection_is_retried_on_the_new_one(store, monk
     settings, documents, embedder = store
     build_index(settings, documents, embedder, progress=False)
     reader = ChromaVectors(chroma_client(settings), settings, embedder)
-    expected, old_name = reader.cosines(QUESTION), reader.collection.name
+    expected, old_name = reader.nearest(QUESTION, 5).cosines, reader.collection.name
     build_index(settings, documents, embedder, rebuild=True, progress=False)  # the old one is deleted
 
     # The query read the pointer just before the switch: it runs on the deleted collection.
@@ -87,7 +87,7 @@ def test_a_query_that_loses_its_collection_is_retried_on_the_new_one(store, monk
     monkeypatch.setattr(chroma_index, "current_name",
                         lambda client, settings: next(reads, None) or real_current_name(client, settings))
     with caplog.at_level(logging.WARNING, logger="assistant.retrieval.chroma_index"):
-        assert reader.cosines(QUESTION) == pytest.approx(expected)
+        assert reader.nearest(QUESTION, 5).cosines == pytest.approx(expected)
     assert any("retrying on" in r.getMessage() and old_name in r.getMessage() for r in caplog.records)
 
 

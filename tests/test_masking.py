@@ -17,10 +17,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assistant.config import get_settings
 from assistant.contract import Status
 from assistant.dialogue.state import CheckupState, ConversationState, PendingInput
-from assistant.storage.feedback import FeedbackIn, FeedbackStore
+from assistant.storage.feedback import FeedbackIn
 from assistant.storage.masking import (
     ID_LABEL,
     LANDLINE_LABEL,
@@ -30,7 +29,6 @@ from assistant.storage.masking import (
     mask_personal_data,
     uninstall_log_masking,
 )
-from assistant.storage.sessions import SessionStore
 
 # ── written forms ───────────────────────────────────────────────────────────────────────
 FULL_WIDTH = str.maketrans("0123456789Xx+()", "０１２３４５６７８９Ｘｘ＋（）")
@@ -166,21 +164,22 @@ def test_figures_that_are_no_personal_number_stay(text):
 
 
 # ── where it is applied ─────────────────────────────────────────────────────────────────
-def test_feedback_masks_every_text_field_and_only_when_told(tmp_path):
+def test_feedback_masks_every_text_field_and_only_when_told(backend):
     entry = FeedbackIn(session="客户13812345678", question="我的电话138-1234-5678，补贴多少", rating="down",
                        status=Status.ANSWERED, comment="身份证110101199003071234")
-    masked = FeedbackStore(tmp_path / "masked.sqlite3", mask=True)
+    masked = backend.feedback(mask_personal_data=True)
     stored = masked.get(masked.add(entry))
     assert stored["session"] == f"客户{MOBILE_LABEL}"
     assert stored["question"] == f"我的电话{MOBILE_LABEL}，补贴多少"
     assert stored["comment"] == f"身份证{ID_LABEL}"
-    raw = FeedbackStore(tmp_path / "raw.sqlite3", mask=False)
+    assert masked.set_comment(stored["id"], "改号了：139 1234 5678") and masked.get(stored["id"])["comment"] == (
+        f"改号了：{MOBILE_LABEL}")
+    raw = backend.feedback(mask_personal_data=False)
     assert raw.get(raw.add(entry))["question"] == entry.question
 
 
-def _stored_states(store: SessionStore) -> list[str]:
-    with sqlite3.connect(store.path) as db:
-        return [row[0] for row in db.execute("SELECT state FROM sessions")]
+def _stored_states(backend) -> list[str]:
+    return [row[0] for row in backend.sql("SELECT state FROM sessions")]
 
 
 def _state_with_numbers() -> ConversationState:
@@ -189,10 +188,10 @@ def _state_with_numbers() -> ConversationState:
         checkup=CheckupState(profile={"contact": "身份证110101199003071234", "robot_purchase_yuan": "4200000"}))
 
 
-def test_stored_conversation_state_is_masked_and_still_loads(tmp_path):
-    store = SessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
+def test_stored_conversation_state_is_masked_and_still_loads(backend):
+    store = backend.sessions()
     store.save("s", _state_with_numbers())
-    [stored] = _stored_states(store)
+    [stored] = _stored_states(backend)
     assert "13812345678" not in stored and "110101199003071234" not in stored
     loaded = store.load("s")
     assert loaded.pending is not None and loaded.pending.question == f"回电{MOBILE_LABEL}？"
@@ -200,15 +199,10 @@ def test_stored_conversation_state_is_masked_and_still_loads(tmp_path):
     assert loaded.checkup.profile["robot_purchase_yuan"] == "4200000"
 
 
-def test_the_setting_switches_state_masking_off(tmp_path, monkeypatch):
-    monkeypatch.setenv("POLICY_ASSISTANT_MASK_PERSONAL_DATA", "false")
-    get_settings.cache_clear()
-    try:
-        store = SessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
-        store.save("s", _state_with_numbers())
-        assert "13812345678" in _stored_states(store)[0]
-    finally:
-        get_settings.cache_clear()
+def test_the_setting_switches_state_masking_off(backend):
+    with backend.sessions(mask_personal_data=False).open("s") as state:
+        state.pending = _state_with_numbers().pending
+    assert "13812345678" in _stored_states(backend)[0]
 
 
 def test_a_conversation_stores_no_personal_number(assistant, settings):

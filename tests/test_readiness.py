@@ -10,7 +10,7 @@ import sqlite3
 import httpx
 import pytest
 
-from assistant.storage.sessions import SessionStore
+from assistant.storage.sqlite_sessions import SqliteSessionStore
 from tests.live_server import server_settings, start_server
 
 
@@ -26,7 +26,7 @@ class BrokenIndex:
         raise ConnectionError("chroma at 127.0.0.1:8000 refused the connection")
 
 
-class ReadOnlyStore(SessionStore):
+class ReadOnlyStore(SqliteSessionStore):
     def probe(self) -> None:
         raise sqlite3.OperationalError("attempt to write a readonly database")
 
@@ -37,7 +37,7 @@ def serve(assistant, settings, tmp_path):
 
     def start(**parts):
         mine = copy.copy(assistant)
-        mine.sessions = SessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
+        mine.sessions = SqliteSessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
         if "dense" in parts:
             mine.retriever = copy.copy(assistant.retriever)
             mine.retriever.dense = parts["dense"]

@@ -12,7 +12,7 @@ import pytest
 
 from assistant.contract import Status
 from assistant.dialogue.state import ConversationState
-from assistant.storage.sessions import SessionStore
+from assistant.storage.sqlite_sessions import SqliteSessionStore
 from assistant.web.readiness import readiness
 
 TODAY = date(2026, 11, 26)
@@ -22,8 +22,8 @@ LOGGER = "assistant.storage.sessions"
 ROWS = 300
 
 
-def filled_store(path) -> SessionStore:
-    store = SessionStore(path, ttl_seconds=3600)
+def filled_store(path) -> SqliteSessionStore:
+    store = SqliteSessionStore(path, ttl_seconds=3600)
     for number in range(ROWS):
         store.save(f"s{number}", ConversationState(turns=number, facts={f"fact_{i}": True for i in range(20)}))
     return store
@@ -41,7 +41,7 @@ def damage_records(caplog, level: int) -> list[logging.LogRecord]:
 def own_store(assistant, tmp_path):
     """The fast assistant with a session store of its own, in this test's folder."""
     mine = copy.copy(assistant)
-    mine.sessions = SessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
+    mine.sessions = SqliteSessionStore(tmp_path / "sessions.sqlite3", ttl_seconds=3600)
     return mine
 
 
@@ -50,7 +50,7 @@ def test_a_truncated_file_is_set_aside_at_start_up(tmp_path, caplog):
     filled_store(path)
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with caplog.at_level(logging.WARNING, logger=LOGGER):
-        store = SessionStore(path, ttl_seconds=3600)
+        store = SqliteSessionStore(path, ttl_seconds=3600)
     (moved,) = set_aside_files(path)
     (record,) = damage_records(caplog, logging.ERROR)
     assert str(path) in record.getMessage() and moved in record.getMessage()
@@ -65,7 +65,7 @@ def test_a_garbage_header_is_set_aside_at_start_up(tmp_path, caplog):
     data[:100] = b"not a database, just some bytes " * 3 + b"...."
     path.write_bytes(bytes(data))
     with caplog.at_level(logging.WARNING, logger=LOGGER):
-        store = SessionStore(path, ttl_seconds=3600)
+        store = SqliteSessionStore(path, ttl_seconds=3600)
     assert len(set_aside_files(path)) == 1 and damage_records(caplog, logging.ERROR)
     store.probe()
 
@@ -74,7 +74,7 @@ def test_a_zero_byte_file_starts_fresh_with_a_warning(tmp_path, caplog):
     path = tmp_path / "sessions.sqlite3"
     path.write_bytes(b"")
     with caplog.at_level(logging.WARNING, logger=LOGGER):
-        store = SessionStore(path, ttl_seconds=3600)
+        store = SqliteSessionStore(path, ttl_seconds=3600)
     (warning,) = damage_records(caplog, logging.WARNING)
     assert "0-byte" in warning.getMessage() and str(path) in warning.getMessage()
     store.save("a", ConversationState(turns=1))
@@ -108,7 +108,7 @@ def test_a_busy_store_is_an_error_not_damage(tmp_path):
     """"database is locked" fails the request; moving a healthy file aside would lose conversations."""
     path = tmp_path / "sessions.sqlite3"
     store = filled_store(path)
-    store_timeout_zero = SessionStore(path, ttl_seconds=3600)
+    store_timeout_zero = SqliteSessionStore(path, ttl_seconds=3600)
     store_timeout_zero._connect = lambda: sqlite3.connect(path, timeout=0)  # type: ignore[method-assign]
     holder = sqlite3.connect(path)
     holder.execute("BEGIN EXCLUSIVE")

@@ -10,7 +10,8 @@ from assistant.answering.calculations import to_contract
 from assistant.config import get_settings
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.library import load_library
-from assistant.storage.feedback import FeedbackIn, FeedbackStore, mask_personal_data
+from assistant.storage.feedback import FeedbackIn, mask_personal_data
+from assistant.storage.sqlite_feedback import SqliteFeedbackStore
 from assistant.web.chat_view import ClauseIndex, compact_text, full_markdown, growing_prefixes, md_escape
 from assistant.web.forms import FormError, profile_fields, read_inputs, read_money, read_profile
 from assistant.web.guards import RateLimiter, _forbidden_path
@@ -39,8 +40,8 @@ def test_policy_figures_and_long_codes_stay(text):
 def test_feedback_store_masks_only_when_told(tmp_path):
     entry = FeedbackIn(question="我的电话13812345678", rating="up", status=Status.ANSWERED,
                        citations=[Citation(source="s", doc_id="d", location="三、专项政策（二）", text="t")])
-    masked = FeedbackStore(tmp_path / "masked.sqlite3", mask=True)
-    raw = FeedbackStore(tmp_path / "raw.sqlite3", mask=False)
+    masked = SqliteFeedbackStore(tmp_path / "masked.sqlite3", mask=True)
+    raw = SqliteFeedbackStore(tmp_path / "raw.sqlite3", mask=False)
     assert "13812345678" not in masked.get(masked.add(entry))["question"]
     stored = raw.get(raw.add(entry))
     assert stored["question"] == entry.question

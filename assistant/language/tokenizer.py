@@ -4,6 +4,7 @@ retrieval and the corpus, so none of them imports another for it."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Sequence
@@ -46,6 +47,9 @@ class Tokenizer:
         # The folder of the policy's word lists (stop words, glossary), beside the user dictionary.
         self.vocabulary_dir = userdict.parent
         self.stopwords = read_stopwords(userdict.with_name(STOPWORDS_FILE))
+        # What a text's tokens depend on besides the text: a lexical index saved with other
+        # words is built again (retrieval/lexical_store.py).
+        self.fingerprint = _fingerprint([userdict, *policy_words, userdict.with_name(STOPWORDS_FILE)])
         self._pos = jieba.posseg.dt
         self._synonyms = _load_synonyms(synonyms) if synonyms and synonyms.exists() else {}
         self.domain_terms = frozenset(
@@ -128,6 +132,13 @@ def _load_synonyms(path: Path) -> dict[str, tuple[str, re.Pattern, str]]:
         pattern = re.compile(rf"\b{re.escape(phrase)}\b" if phrase.isascii() else re.escape(phrase))
         synonyms[phrase] = (phrase, pattern, str(terms))
     return synonyms
+
+
+def _fingerprint(word_files: Sequence[Path]) -> str:
+    digest = hashlib.sha256(f"jieba {jieba.__version__}".encode())
+    for path in word_files:
+        digest.update(b"\x00" + (path.read_bytes() if path.exists() else b""))
+    return digest.hexdigest()
 
 
 def read_stopwords(path: Path) -> frozenset[str]:

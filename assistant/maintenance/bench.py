@@ -17,8 +17,9 @@ from pathlib import Path
 
 from assistant.config import get_settings, set_offline_environment
 from assistant.maintenance.evaluate import DEV_CASES, load_cases
+from assistant.maintenance.scale_bench import embedding_throughput, library_table, percentile, print_table
 
-GOALS = {"warm_p50_ms": 60, "warm_p95_ms": 150, "cold_start_s": 10, "peak_rss_mb": 1536}
+GOALS = {"warm_p50_ms": 60, "warm_p95_ms": 150, "cold_start_s": 10, "cold_over_floor": 1.2, "peak_rss_mb": 1536}
 # A long colloquial message (about 200 characters, two sound-alike slips) for the cost of reading one.
 LONG_MESSAGE = ("您好，我是做纸品的，厂里七八十个人，老板让我问问，听说富阳有个未来工厂的政策，我们去年买了几台机器仁，"
                 "花了三百来万，想问问能补多少，要准备什么材料，找哪个部门申请，另外数字画车间认定的话有没有奖励，"
@@ -26,21 +27,26 @@ LONG_MESSAGE = ("您好，我是做纸品的，厂里七八十个人，老板让
                 "我们老板比较着急，在线等，顺便问问人才培训有什么支持。")
 
 
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+ASK = [sys.executable, "-m", "assistant.cli", "ask", "--json", "工业机器人补贴多少"]
+# What any process that embeds and searches pays before its own code runs.
+IMPORT_FLOOR = [sys.executable, "-c", "import torch, sentence_transformers, chromadb"]
 
 
-def cold_start(runs: int) -> tuple[list[float], float]:
-    """A new process per run: imports, model load, index check, one question answered."""
-    seconds, peak_mb = [], 0.0
-    command = [sys.executable, "-m", "assistant.cli", "ask", "--json", "工业机器人补贴多少"]
+def _timed(command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def cold_start(runs: int) -> tuple[list[float], list[float], float]:
+    """Paired runs, `ask` then the import floor, in turn: a new process each, so each pair's ratio
+    holds while the machine's speed drifts. Returns the ask seconds, the floor seconds and the
+    peak RSS of a child."""
+    asked, floor = [], []
     for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(command, check=True, capture_output=True)
-        seconds.append(time.perf_counter() - started)
-        peak_mb = max(peak_mb, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024)
-    return seconds, peak_mb
+        asked.append(_timed(ASK))
+        floor.append(_timed(IMPORT_FLOOR))
+    return asked, floor, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def index_build(assistant) -> tuple[float, int]:
@@ -90,12 +96,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cold-runs", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=5, help="passes over the dev questions")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--no-sizes", action="store_true", help="leave out the library-size table")
     args = parser.parse_args(argv)
     settings = get_settings()
 
     from assistant.core import Assistant
 
-    cold, cold_rss = cold_start(args.cold_runs)
+    _timed(ASK)  # not counted: the first process after a change fills the OS file cache
+    cold, floor, cold_rss = cold_start(args.cold_runs)
+    ratios = [a / f for a, f in zip(cold, floor, strict=True)]
     assistant = Assistant.from_settings(settings)
     assistant.warm_up()
     warm = warm_latencies(assistant, args.rounds)
@@ -105,6 +114,8 @@ def main(argv: list[str] | None = None) -> int:
     figures = {
         "cold_start_s": statistics.median(cold),
         "cold_start_runs_s": [round(s, 2) for s in cold],
+        "import_floor_s": statistics.median(floor),
+        "cold_over_floor": statistics.median(ratios),
         "warm_p50_ms": percentile(warm, 0.50),
         "warm_p95_ms": percentile(warm, 0.95),
         "warm_questions": len(warm),
@@ -116,11 +127,16 @@ def main(argv: list[str] | None = None) -> int:
         "bench_process_rss_mb": own_rss,
         "cpus": os.cpu_count(),
     }
+    sizes = [] if args.no_sizes else library_table()
+    throughput = embedding_throughput(settings) if sizes else 0.0
     if args.json:
-        print(json.dumps(figures, indent=2))
+        print(json.dumps({**figures, "sizes": sizes, "embedding_clauses_per_s": throughput}, indent=2))
         return 0
     print(f"cold start to first answer   median {figures['cold_start_s']:.2f} s over {len(cold)} runs "
           f"{figures['cold_start_runs_s']}   goal ≤ {GOALS['cold_start_s']} s")
+    print(f"cold start / import floor    median {figures['cold_over_floor']:.2f}× over {len(cold)} pairs "
+          f"(floor: importing torch, sentence-transformers, chromadb: median {figures['import_floor_s']:.2f} s)   "
+          f"goal ≤ {GOALS['cold_over_floor']}×")
     print(f"warm reply latency           p50 {figures['warm_p50_ms']:.1f} ms   p95 {figures['warm_p95_ms']:.1f} ms "
           f"over {len(warm)} replies   goals ≤ {GOALS['warm_p50_ms']} / {GOALS['warm_p95_ms']} ms")
     print(f"index build from empty       {figures['index_build_s']:.2f} s for {clauses} clauses")
@@ -129,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"peak RSS, one `ask` process  {figures['peak_rss_mb']:.0f} MB   goal ≤ {GOALS['peak_rss_mb']} MB")
     print(f"peak RSS, this process       {figures['bench_process_rss_mb']:.0f} MB (warm assistant + a second index)")
     print(f"machine                      {figures['cpus']} CPUs")
+    if sizes:
+        print_table(sizes, throughput)
     return 0
 
 

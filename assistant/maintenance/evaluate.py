@@ -161,7 +161,7 @@ def retrieval_table(cases: list[dict], use_synonyms: bool = True) -> dict[str, d
             at1 = at3 = 0
             for question, answers in questions:
                 found = [answers(hit.clause) for hit in retriever.retrieve(question, k=3, mode=mode).hits]
-                at1 += found[0]
+                at1 += bool(found) and found[0]  # no clause holds any of the question's words: a miss
                 at3 += any(found)
             table.setdefault(set_name, {})[mode] = (at1, at3, len(questions))
     return table

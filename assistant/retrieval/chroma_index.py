@@ -10,18 +10,20 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import chromadb
+import numpy as np
 from chromadb.config import Settings as ChromaSettings
 from chromadb.errors import NotFoundError
 from tqdm import tqdm
 
 from assistant.config import Settings
 from assistant.corpus.documents import Clause, Document
-from assistant.retrieval.dense import clause_key
+from assistant.retrieval.dense import DenseMatches, VectorStatistics
 from assistant.retrieval.embeddings import ChromaPolicyEmbedding, EmbedderContract, LangChainPolicyEmbeddings
 from assistant.retrieval.index_versions import (
     BUILT_AT,
@@ -39,6 +41,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 EMBED_BATCH = 16
+# Vectors read per request when their statistics are computed from a collection (1.5 MB a page).
+STATISTICS_PAGE = 1000
+STATISTICS_DIR = "dense-statistics"
 T = TypeVar("T")
 
 
@@ -102,11 +107,15 @@ def build_index(settings: Settings, documents: tuple[Document, ...], embedder: E
         current = settings.collection  # an index from before the pointer: adopted as it is
         switch_to(client, settings, current)
     if not rebuild and current is not None and current in existing:
-        report = _fill(open_collection(client, current, embedder), documents, embedder, progress)
+        clauses = open_collection(client, current, embedder)
+        report = _fill(clauses, documents, embedder, progress)
+        changed = report.embedded or report.removed
+        collection_statistics(settings, clauses, fresh=bool(changed))
     else:
         clauses = _create_collection(client, settings, embedder)
         try:
             report = _fill(clauses, documents, embedder, progress)
+            collection_statistics(settings, clauses, fresh=True)
         except BaseException:
             client.delete_collection(clauses.name)  # a half-built index never becomes current
             if settings.chroma_mode == "embedded":
@@ -170,6 +179,7 @@ class ChromaVectors:
         self.settings = settings
         self.embedder = embedder
         self._open: chromadb.Collection | None = None
+        self._statistics: tuple[str, VectorStatistics] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -202,20 +212,60 @@ class ChromaVectors:
     def count(self) -> int:
         return self._on_current(lambda clauses: clauses.count())
 
-    def cosines(self, query: str) -> dict[str, float]:
+    def nearest(self, query: str, k: int, also: Collection[str] = ()) -> DenseMatches:
         vector = self.embedder.queries([query])[0]
-        return self._on_current(lambda clauses: _cosines(clauses, vector))
+        return self._on_current(lambda clauses: self._nearest(clauses, vector, k, also))
+
+    def _nearest(self, clauses: chromadb.Collection, vector, k: int, also: Collection[str]) -> DenseMatches:
+        statistics = self._statistics_of(clauses)
+        if not statistics.count:
+            return DenseMatches({}, 0.0, 0.0)
+        found = clauses.query(query_embeddings=[vector], n_results=min(k, statistics.count),
+                              include=["distances"])
+        distances = found["distances"]
+        assert distances is not None  # included above
+        cosines = {id_: 1.0 - distance for id_, distance in zip(found["ids"][0], distances[0], strict=True)}
+        missing = [key for key in also if key not in cosines]
+        if missing:
+            stored = clauses.get(ids=missing, include=["embeddings"])
+            embeddings = stored["embeddings"]
+            assert embeddings is not None  # included above
+            cosines.update({id_: float(np.dot(embedding, vector))
+                            for id_, embedding in zip(stored["ids"], embeddings, strict=True)})
+        mean, std = statistics.cosine_spread(vector)
+        return DenseMatches(cosines, mean, std)
+
+    def _statistics_of(self, clauses: chromadb.Collection) -> VectorStatistics:
+        with self._lock:
+            if self._statistics is None or self._statistics[0] != clauses.name:
+                self._statistics = (clauses.name, collection_statistics(self.settings, clauses))
+            return self._statistics[1]
 
 
-def _cosines(clauses: chromadb.Collection, vector) -> dict[str, float]:
-    count = clauses.count()
-    if not count:
-        return {}
-    found = clauses.query(query_embeddings=[vector], n_results=count, include=["metadatas", "distances"])
-    metadatas, distances = found["metadatas"], found["distances"]
-    assert metadatas is not None and distances is not None  # included above
-    return {clause_key(str(meta["doc_id"]), str(meta["clause_id"])): 1.0 - distance
-            for meta, distance in zip(metadatas[0], distances[0], strict=True)}
+def statistics_path(settings: Settings, collection_name: str) -> Path:
+    return settings.data_dir / STATISTICS_DIR / f"{collection_name}.npz"
+
+
+def collection_statistics(settings: Settings, clauses: chromadb.Collection, *, fresh: bool = False) -> VectorStatistics:
+    """The vectors' statistics saved when the collection was filled; read back from the
+    collection (and saved) when they are missing, e.g. on a machine that did not fill it."""
+    path = statistics_path(settings, clauses.name)
+    if not fresh and path.exists():
+        return VectorStatistics.load(path)
+    statistics = VectorStatistics.of(_embedding_pages(clauses))
+    statistics.save(path)
+    return statistics
+
+
+def _embedding_pages(clauses: chromadb.Collection):
+    offset = 0
+    while True:
+        page = clauses.get(include=["embeddings"], limit=STATISTICS_PAGE, offset=offset)
+        embeddings = page["embeddings"]
+        if embeddings is None or not len(embeddings):
+            return
+        yield np.asarray(embeddings)
+        offset += len(embeddings)
 
 
 def vector_store(settings: Settings, embedder: EmbedderContract,

@@ -8,7 +8,7 @@ label, in the forms people type them: full-width digits (１３８…), separato
 are: a number counts only when it has the shape of a phone or an ID as a whole (the digits around
 it do not continue it, a unit such as 元 or 万 does not follow it, an ID's birth date is a date).
 
-Applied to feedback (storage/feedback.py), the stored conversation state (storage/sessions.py)
+Applied to feedback (storage/feedback.py), the stored conversation state (storage/session_sql.py)
 and log records (`install_log_masking`, called by the process entry point), whenever the setting
 `mask_personal_data` is on.
 """
@@ -19,8 +19,6 @@ import logging
 import re
 import unicodedata
 from collections.abc import Callable
-
-from assistant.config import get_settings
 
 # What a masked number is replaced with; no digits, so masking twice changes nothing.
 ID_LABEL = "[身份证号]"
@@ -113,12 +111,6 @@ def mask_personal_data(text: str) -> str:
     text = _mask_ids(text)
     text = _MOBILE.sub(MOBILE_LABEL, text)
     return _LANDLINE.sub(LANDLINE_LABEL, text)
-
-
-def mask_if_enabled(text: str) -> str:
-    """`mask_personal_data(text)` while the setting `mask_personal_data` is on (the default),
-    for stores that are not handed the settings (storage/sessions.py)."""
-    return mask_personal_data(text) if get_settings().mask_personal_data else text
 
 
 class PersonalDataFilter(logging.Filter):

@@ -22,18 +22,20 @@ from starlette.concurrency import run_in_threadpool
 from assistant.answering.calculations import to_contract
 from assistant.config import REPO_ROOT, Settings
 from assistant.contract import CalculationOut, Reply, Status
-from assistant.storage.feedback import FeedbackIn, FeedbackStore
+from assistant.storage.feedback import FeedbackIn
+from assistant.storage.stores import feedback_store
 from assistant.web.bodies import ErrorBarrier, JsonBodyGuard
 from assistant.web.catalogue import policy_entries
 from assistant.web.forms import FormError, items_catalog, read_inputs, read_profile
+from assistant.web.front import FrontCount
 from assistant.web.guards import (
     ERROR_RESPONSES,
     ApiError,
     ChatSlots,
     GradioRateLimit,
     GuardMiddleware,
+    Limiter,
     RateLimiter,
-    client_key,
     install_error_handlers,
     json_safe,
     retry_after_header,
@@ -72,22 +74,25 @@ class FeedbackSaved(BaseModel):
     stored: bool = True
 
 
-def create_app(assistant, today: date | None = None, settings: Settings | None = None) -> FastAPI:
+def create_app(assistant, today: date | None = None, settings: Settings | None = None, *,
+               behind_front: bool = False) -> FastAPI:
+    """The app of one process; `behind_front`: a worker behind web/front.py, which counts the rate
+    limit for all workers and passes its count with each request (the worker still answers it)."""
     import gradio as gr
 
     from assistant.web.ui import build_ui, css, head_html
 
     settings = settings or assistant.settings
-    limiter = RateLimiter(settings.rate_limit_per_minute)
+    limiter: Limiter = FrontCount() if behind_front else RateLimiter(settings.rate_limit_per_minute)
     chat_slots = ChatSlots(settings.max_concurrent_chats, settings.chat_queue_wait_seconds)
-    feedback = FeedbackStore(settings.feedback_db_path, mask=settings.mask_personal_data)
+    feedback = feedback_store(settings)
 
     def current_day() -> date:
         return today or date.today()
 
     async def rate_limited(request: Request) -> None:
         # async: a few microseconds on the event loop, no hop to a worker thread under load.
-        wait = limiter.retry_after(client_key(request))
+        wait = limiter.check(request.scope)
         if wait is not None:
             raise ApiError(429, "rate_limited", "请求过于频繁，请稍后再试。", headers=retry_after_header(wait))
 

@@ -15,7 +15,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 from fastapi import FastAPI, Request
@@ -23,6 +23,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from assistant.storage.sessions import SessionBusy
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +86,12 @@ def install_error_handlers(app: FastAPI) -> None:
         message = exc.detail if isinstance(exc.detail, str) else code
         return error_response(exc.status_code, code, message)
 
+    @app.exception_handler(SessionBusy)
+    async def _busy(request: Request, exc: SessionBusy) -> JSONResponse:
+        # The session's previous turn is still being answered: the client may send this one again.
+        return error_response(503, "session_busy", "该会话的上一条消息仍在处理中，请稍后重试。",
+                              retry_after_header(OVERLOADED_RETRY_AFTER))
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
@@ -111,6 +119,11 @@ class RateLimiter:
             if len(self._hits) > 10_000:  # forget idle clients so memory stays bounded
                 self._hits = {key: q for key, q in self._hits.items() if q and q[-1] > now - self.window}
             return None
+
+    def check(self, scope: Scope) -> float | None:
+        """`retry_after` for the client of this request (the limiter's face to routes and middleware;
+        a worker behind the front reads the front's count instead: web/front.py `FrontCount`)."""
+        return self.retry_after(scope_client(scope))
 
 
 def client_key(request: Request) -> str:
@@ -223,6 +236,17 @@ class GuardMiddleware:
         await self.app(scope, replay, send)
 
 
+class Limiter(Protocol):
+    """What the routes and GradioRateLimit ask of a rate limiter: the wait for this request, if any."""
+
+    clock: Callable[[], float]
+
+    def check(self, scope: Scope) -> float | None: ...
+
+
+# The POST endpoints of /api that count against the per-client limit (api.py puts the limit on
+# exactly these; the front of several workers counts them: web/front.py).
+LIMITED_API_PATHS = frozenset({"/api/chat", "/api/calculate", "/api/eligibility", "/api/feedback"})
 # Gradio's routes that submit an event: queue/join (the page and gradio_client), call/ and
 # call/v2/ (HTTP callers), run/ and api/ (events outside the queue, direct calls).
 _GRADIO_EVENT = re.compile(r"^/gradio_api/(?:queue/join|call/|run/|api/)")
@@ -249,7 +273,7 @@ class GradioRateLimit:
     queue/join of a window goes through marked instead (RATE_NOTICE), so a person in the chat is told
     in words (ui.py); every further one is a plain 429, so a flood never reaches Gradio's queue."""
 
-    def __init__(self, app: ASGIApp, limiter: RateLimiter) -> None:
+    def __init__(self, app: ASGIApp, limiter: Limiter) -> None:
         self.app, self.limiter = app, limiter
         self._noticed: dict[str, float] = {}  # client → until when its notice stands
 
@@ -259,7 +283,7 @@ class GradioRateLimit:
             await self.app(scope, receive, send)
             return
         client = scope_client(scope)
-        wait = self.limiter.retry_after(client)
+        wait = self.limiter.check(scope)
         if wait is None:
             await self.app(scope, receive, send)
             return

@@ -1,0 +1,61 @@
+"""Both indexes of a library, built together by `policy-assistant index` and opened together by
+a serving process.
+
+One fingerprint names a library as indexed: every clause's key and searched text, the words the
+tokenizer reads and the embedding model. A process whose library has the fingerprint of the saved
+lexical index opens both indexes as they are — reading no clause's vectors or words; otherwise it
+brings the dense index up to date (only changed clauses are embedded) and builds the lexical one,
+as `index` would have."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import chromadb
+
+from assistant.config import Settings
+from assistant.corpus.documents import Document
+from assistant.language.tokenizer import Tokenizer
+from assistant.retrieval.chroma_index import ChromaVectors, IndexReport, build_index
+from assistant.retrieval.embeddings import EmbedderContract
+from assistant.retrieval.index_versions import current_name
+from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical_store import LexicalStore, Passage, fingerprint, passages_of
+
+
+@dataclass
+class OpenedIndexes:
+    lexical: LexicalIndex
+    dense: ChromaVectors
+    report: IndexReport | None  # what was brought up to date on opening; None when nothing was
+
+
+def library_fingerprint(passages: Sequence[Passage], tokenizer: Tokenizer, embedder: EmbedderContract) -> str:
+    return hashlib.sha256(f"{fingerprint(passages, tokenizer)}\x00{embedder.fingerprint}".encode()).hexdigest()[:32]
+
+
+def update_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
+                   embedder: EmbedderContract, *, rebuild: bool = False, progress: bool = True,
+                   client: chromadb.ClientAPI | None = None) -> IndexReport:
+    """The dense index brought up to date (or rebuilt), then the lexical index saved for it."""
+    report = build_index(settings, documents, embedder, rebuild=rebuild, progress=progress, client=client)
+    passages = passages_of(documents)
+    LexicalStore(settings.data_dir).build(passages, tokenizer, progress=progress,
+                                          name=library_fingerprint(passages, tokenizer, embedder))
+    return report
+
+
+def open_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
+                 embedder: EmbedderContract, client: chromadb.ClientAPI, progress: bool = False) -> OpenedIndexes:
+    passages = passages_of(documents)
+    store = LexicalStore(settings.data_dir)
+    lexical = store.open(library_fingerprint(passages, tokenizer, embedder))
+    report = None
+    if lexical is None or current_name(client, settings) is None:
+        report = update_indexes(settings, documents, tokenizer, embedder, progress=progress, client=client)
+        lexical = store.open(library_fingerprint(passages, tokenizer, embedder))
+        assert lexical is not None  # saved just above
+    # Follows `index --rebuild` while serving (chroma_index.py).
+    return OpenedIndexes(lexical, ChromaVectors(client, settings, embedder), report)
