@@ -88,14 +88,12 @@ class Assistant:
         """The product: the e5 model, the saved indexes (brought up to date when the corpus
         changed), the session store, the vocabulary in corpus/vocabulary/."""
         settings = settings or get_settings()
-        model = Embedder.from_settings(settings)
-        model.load_in_background()  # the first question needs it; start-up does the rest meanwhile
         library = load_library(settings.corpus_dir)
         for problem in library.problems:
             log.warning("policy left out: %s", problem)
         documents = library.documents
         vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
-        embedder = QueryCache(model)
+        embedder = QueryCache(Embedder.from_settings(settings))
         tokenizer = tokenizer_for(settings, library.user_dictionaries)
         indexes = open_indexes(settings, documents, tokenizer, embedder, chroma_client(settings), progress)
         if indexes.report and (indexes.report.embedded or indexes.report.removed):

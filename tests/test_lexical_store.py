@@ -46,7 +46,7 @@ def test_bm25_from_postings_equals_scoring_every_clause(library_parts, question)
     index = lexical_in_memory(documents, tokenizer)
     tokens = tokenizer.tokens(tokenizer.expand(question))
     matches, everything = index.match(tokens), every_bm25(index, tokens)
-    dense_scores = np.array([matches.scores.get(row, 0.0) for row in range(len(index))])
+    dense_scores = np.array([matches.score(row) for row in range(len(index))])
     assert dense_scores == pytest.approx(everything, abs=1e-5)
     assert matches.mean == pytest.approx(everything.mean(), abs=1e-5)
     assert matches.std == pytest.approx(everything.std(), abs=1e-5)
@@ -102,6 +102,7 @@ def test_a_saved_index_opens_for_the_same_library_and_not_for_a_changed_one(libr
     opened = store.open(lexical_store.fingerprint(passages, tokenizer))
     assert opened is not None and opened.keys == built.keys
     tokens = tokenizer.tokens("工业机器人补贴")
+    assert opened.match(tokens).rows.tolist() == built.match(tokens).rows.tolist()
     assert opened.match(tokens).scores == pytest.approx(built.match(tokens).scores)
 
     changed = [*passages[:-1], Passage(passages[-1].key, passages[-1].text + "新增条款文字")]

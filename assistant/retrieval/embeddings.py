@@ -3,7 +3,6 @@ function, and LangChain's Embeddings. Queries and passages get their own prompts
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -70,31 +69,13 @@ class Embedder:
         self.model_location = model_location
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
-        self._model: Any = None
-        self._loading = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
         return cls(settings.model_location, settings.query_prefix, settings.passage_prefix)
 
-    @property
+    @cached_property
     def model(self) -> Any:
-        with self._loading:  # a caller during a background load waits for it instead of loading again
-            if self._model is None:
-                self._model = self._load()
-            return self._model
-
-    def load_in_background(self) -> None:
-        """Starts loading the model while the caller sets up the rest: most of the load is torch
-        reading weights, which leaves the interpreter free. A failure is raised again, with its
-        message, by the first use."""
-        def load() -> None:
-            with contextlib.suppress(Exception):  # raised again where the model is used
-                _ = self.model
-
-        threading.Thread(target=load, name="embedding-model", daemon=True).start()
-
-    def _load(self) -> Any:
         location = Path(self.model_location)
         if self.model_location.startswith(("/", ".")) and not location.exists():
             raise ModelNotPrepared(

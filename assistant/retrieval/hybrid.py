@@ -103,13 +103,13 @@ class HybridRetriever:
         wanted = max(k, CANDIDATES)
         lexical = self.lexical.match(query_tokens)
         lexical_keys = [self.lexical.keys[row] for row in lexical.top(wanted)]
-        bm25 = {self.lexical.keys[row]: score for row, score in lexical.scores.items()}
         dense = self.dense.nearest(query, wanted, also=lexical_keys) if mode != "bm25" else DenseMatches({}, 0, 0)
         found = {key: self.clauses.clause(key) for key in {*lexical_keys, *_best(dense.cosines, wanted)}}
         # Ties are broken by the clause's place in the library (its lexical row), as when every
         # clause was scored.
         candidates = sorted((key for key, clause in found.items() if clause is not None), key=self.lexical.row)
-        bm25_rank = _ranks({key: bm25.get(key, 0.0) for key in candidates})
+        bm25 = {key: lexical.score(self.lexical.row(key)) for key in candidates}
+        bm25_rank = _ranks(bm25)
         dense_rank = _ranks({key: dense.cosines.get(key, 0.0) for key in candidates})
 
         def fused(key: str) -> float:

@@ -33,15 +33,31 @@ METHOD = "lucene"
 
 @dataclass(frozen=True)
 class LexicalMatches:
-    """BM25 of one question: the score of each clause holding any of its words, by row, and the
-    mean and standard deviation of the score over every clause."""
+    """BM25 of one question: the clauses holding any of its words (rows, ascending) with their
+    scores, and the mean and standard deviation of the score over every clause. Arrays, not
+    dicts: a common word can be in most clauses of a large library."""
 
-    scores: dict[int, float]
+    rows: np.ndarray
+    scores: np.ndarray
     mean: float
     std: float
 
     def top(self, k: int) -> list[int]:
-        return sorted(self.scores, key=lambda row: (-self.scores[row], row))[:k]
+        """The k best rows, best first; ties in row order."""
+        if len(self.rows) > k:
+            # argpartition finds the k best in one pass; only those are sorted.
+            best = np.argpartition(-self.scores, k - 1)[:k]
+            cut = self.scores[best].min()
+            best = np.flatnonzero(self.scores >= cut)  # every row tied at the cut, so ties go by row
+        else:
+            best = np.arange(len(self.rows))
+        order = best[np.lexsort((self.rows[best], -self.scores[best]))][:k]
+        return self.rows[order].tolist()
+
+    def score(self, row: int) -> float:
+        """The row's BM25: 0 when it holds none of the question's words."""
+        at = int(np.searchsorted(self.rows, row))
+        return float(self.scores[at]) if at < len(self.rows) and self.rows[at] == row else 0.0
 
 
 class LexicalIndex:
@@ -93,16 +109,14 @@ class LexicalIndex:
     def match(self, query_tokens: list[str]) -> LexicalMatches:
         """Each word counts as often as the question repeats it (as rank_bm25 and bm25s score)."""
         postings = [self._postings(token) for token in query_tokens if token]
-        if not postings or not self._rows:
-            return LexicalMatches({}, 0.0, 0.0)
-        rows = np.concatenate([p[0] for p in postings])
-        if not len(rows):
-            return LexicalMatches({}, 0.0, 0.0)
+        rows = np.concatenate([p[0] for p in postings]) if postings else np.empty(0, dtype=np.int64)
+        if not len(rows) or not self._rows:
+            return LexicalMatches(np.empty(0, dtype=np.int64), np.empty(0), 0.0, 0.0)
         unique, inverse = np.unique(rows, return_inverse=True)
         totals = np.bincount(inverse, weights=np.concatenate([p[1] for p in postings]).astype(np.float64))
         mean = float(totals.sum()) / self._rows
         variance = max(float(np.square(totals).sum()) / self._rows - mean * mean, 0.0)
-        return LexicalMatches(dict(zip(unique.tolist(), totals.tolist(), strict=True)), mean, math.sqrt(variance))
+        return LexicalMatches(unique, totals, mean, math.sqrt(variance))
 
     def _idf(self, token: str) -> float | None:
         column = self._vocabulary.get(token)
