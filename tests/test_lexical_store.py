@@ -175,3 +175,11 @@ def test_on_a_larger_library_the_top_candidates_still_rank_as_every_clause(libra
     for question in questions:
         found = [f"{h.clause.doc_id}:{h.clause.clause_id}" for h in retriever.retrieve(question, k=3).hits]
         assert found == fused_over_every_clause(retriever, None, question), question
+
+
+def test_an_index_saved_with_other_scoring_is_not_opened(library_parts, tmp_path, monkeypatch):
+    _, documents, tokenizer = library_parts
+    passages = passages_of(documents)
+    LexicalStore(tmp_path).open_or_build(passages, tokenizer)
+    monkeypatch.setattr(lexical_store, "SCORING", "bm25s robertson k1=1.2 b=0.75")
+    assert LexicalStore(tmp_path).open(lexical_store.fingerprint(passages, tokenizer)) is None

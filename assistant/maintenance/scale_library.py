@@ -12,10 +12,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
+import yaml
 
+from assistant.config import REPO_ROOT
 from assistant.corpus.documents import Clause
+from assistant.corpus.library import METADATA, POLICIES
 from assistant.retrieval.lexical_store import Passage
 
 CLAUSES_PER_POLICY = 50
@@ -69,6 +73,39 @@ def row_of(key: str) -> int | None:
         return int(doc.rsplit("-", 1)[1]) * CLAUSES_PER_POLICY + (int(section) - 1) * 10 + int(item) - 1
     except (ValueError, IndexError):
         return None
+
+
+_SECTIONS = ("适用范围", "支持政策", "认定奖励", "申报程序", "监督管理")
+_NUMERALS = "一二三四五六七八九十"
+
+
+def policy_folders(corpus_dir: Path, count: int, seed: int = 0) -> None:
+    """A corpus of generated policy folders as `policy-assistant index` reads them: 50 clauses a
+    policy (five sections of ten items, the keys of `clause_key_of`), the real vocabulary linked
+    in. Each policy is made up and marked so."""
+    (corpus_dir / POLICIES).mkdir(parents=True, exist_ok=True)
+    vocabulary = corpus_dir / "vocabulary"
+    if not vocabulary.exists():
+        vocabulary.symlink_to(REPO_ROOT / "corpus" / "vocabulary", target_is_directory=True)
+    for policy in range((count + CLAUSES_PER_POLICY - 1) // CLAUSES_PER_POLICY):
+        doc_id = clause_key_of(policy * CLAUSES_PER_POLICY).split(":")[0]
+        title = f"第{policy + 1}号生成区制造业发展若干措施"
+        lines = [title, f"为演示政策库的规模而生成本措施（第{policy + 1}号），不是正式发布的政策文件。"]
+        rows = range(policy * CLAUSES_PER_POLICY, min(count, (policy + 1) * CLAUSES_PER_POLICY))
+        for row in rows:
+            section, item = divmod(row % CLAUSES_PER_POLICY, 10)
+            if item == 0:
+                lines.append(f"{_NUMERALS[section]}、{_SECTIONS[section]}")
+            lines.append(f"({_NUMERALS[item]}){clause_text(row, seed)}")
+        lines.append("本措施自2026年1月1日起施行，有效期至2028年12月31日。")
+        folder = corpus_dir / POLICIES / doc_id
+        folder.mkdir(exist_ok=True)
+        (folder / f"{doc_id}.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (folder / METADATA).write_text(yaml.safe_dump({
+            "doc_id": doc_id, "file": f"{doc_id}.txt", "title": title, "short_title": f"生成措施{policy + 1}",
+            "document_number": f"生成〔2026〕{policy + 1}号", "issuer": "生成区人民政府办公室（示例）",
+            "document_type": "若干措施", "issued": "2025-12-20", "in_force_from": "2026-01-01",
+            "in_force_until": "2028-12-31", "department": "区经信局"}, allow_unicode=True), encoding="utf-8")
 
 
 def passages(count: int, seed: int = 0) -> list[Passage]:

@@ -29,6 +29,8 @@ import numpy as np
 K1 = 1.5
 B = 0.75
 METHOD = "lucene"
+# Part of a saved index's fingerprint: an index scored otherwise is built again.
+SCORING = f"bm25s {bm25s.__version__} {METHOD} k1={K1} b={B}"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
                            it has not seen, and an interrupted build resumes where it stopped
 
 A serving process opens the index named by CURRENT when its fingerprint (every clause's key and
-searched text, and the words the tokenizer reads) matches the library it serves; otherwise it
+searched text, the words the tokenizer reads, and how BM25 is scored) matches the library it serves; otherwise it
 builds one and saves it. A new index is written into its own folder and CURRENT replaced after,
 so a process reading the old one (memory-mapped) is never handed half a file."""
 
@@ -29,7 +29,7 @@ from tqdm import tqdm
 from assistant.corpus.documents import Document
 from assistant.language.tokenizer import Tokenizer
 from assistant.retrieval.dense import clause_key
-from assistant.retrieval.lexical import LexicalIndex
+from assistant.retrieval.lexical import SCORING, LexicalIndex
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def passages_of(documents: Sequence[Document]) -> list[Passage]:
 
 
 def fingerprint(passages: Sequence[Passage], tokenizer: Tokenizer) -> str:
-    digest = hashlib.sha256(tokenizer.fingerprint.encode())
+    digest = hashlib.sha256(f"{SCORING}\x00{tokenizer.fingerprint}".encode())
     for passage in passages:
         digest.update(f"\x00{passage.key}\x01{passage.text}".encode())
     return digest.hexdigest()[:32]
