@@ -87,7 +87,11 @@ class Library:
                 if policy.words_dir and (policy.words_dir / USER_DICTIONARY).is_file()]
 
     def policy(self, doc_id: str) -> Policy:
-        return next(policy for policy in self.policies if policy.doc_id == doc_id)
+        return self._by_id[doc_id]
+
+    @cached_property
+    def _by_id(self) -> dict[str, Policy]:
+        return {policy.doc_id: policy for policy in self.policies}
 
     def validity(self, doc_id: str, today: date) -> Validity:
         return self.policy(doc_id).validity(today)
@@ -112,8 +116,13 @@ class Library:
         """Library policies that repeal this one (by its doc_id, title or document number)."""
         meta = self.policy(doc_id).meta
         names = {meta.doc_id, meta.title, *([meta.document_number] if meta.document_number else [])}
-        return [policy for policy in self.policies
+        return [policy for policy in self._repealing
                 if any(name in entry for entry in policy.meta.repeals for name in names)]
+
+    @cached_property
+    def _repealing(self) -> tuple[Policy, ...]:
+        """The policies that repeal any document: few, in a library of many."""
+        return tuple(policy for policy in self.policies if policy.meta.repeals)
 
 
 def load_library(corpus_dir: Path) -> Library:

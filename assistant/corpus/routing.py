@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 
 from assistant.corpus.library import Library
 from assistant.language.text import detect_script, fold, to_script, to_simplified, to_traditional
@@ -31,11 +32,20 @@ def _plain(text: str) -> str:
     return _QUOTES.sub("", fold(text)).replace(" ", "")
 
 
+@lru_cache(maxsize=256)
+def _spoken_names(spellings: frozenset[str]) -> re.Pattern:
+    """Each name as written, in either script, quotes and spaces allowed between its characters;
+    the longest first."""
+    ordered = sorted(spellings, key=len, reverse=True)
+    spoken = "|".join(_QUOTES_BETWEEN.join(map(re.escape, name)) for name in ordered)
+    return re.compile(f"{_QUOTES_BETWEEN}(?:{spoken}){_QUOTES_BETWEEN}", re.IGNORECASE)
+
+
 class PolicyRouter:
     def __init__(self, library: Library) -> None:
         self.library = library
         self._names: list[tuple[str, str]] = []  # (plain name, doc_id), longest first
-        spellings: set[str] = set()
+        self._spellings: dict[str, frozenset[str]] = {}  # doc_id: its formal names in either script
         for policy in library.policies:
             meta = policy.meta
             names = [meta.title, meta.short_title, meta.doc_id, *meta.aliases,
@@ -43,24 +53,25 @@ class PolicyRouter:
             self._names += [(plain, policy.doc_id) for plain in {_plain(name) for name in names}
                             if len(plain) >= MIN_NAME_CHARS]
             # Formal names only: an alias may hold an item's words ("未来工厂政策"), which stay read.
+            spellings: set[str] = set()
             for name in [meta.title, meta.short_title, *([meta.document_number] if meta.document_number else [])]:
                 bare = _QUOTES.sub("", name).replace(" ", "")
                 if len(bare) >= MIN_NAME_CHARS:
                     spellings |= {bare, to_simplified(bare), to_traditional(bare)}
+            self._spellings[policy.doc_id] = frozenset(spellings)
         self._names.sort(key=lambda entry: len(entry[0]), reverse=True)
-        # Each name as written, in either script, quotes and spaces allowed between its characters.
-        ordered = sorted(spellings, key=len, reverse=True)
-        spoken = "|".join(_QUOTES_BETWEEN.join(map(re.escape, name)) for name in ordered)
-        self._spoken = re.compile(f"{_QUOTES_BETWEEN}(?:{spoken}){_QUOTES_BETWEEN}", re.IGNORECASE) if ordered else None
 
     def without_names(self, message: str) -> str:
         """The message with each policy title or number said in it read as "该政策" (this policy), so
         the words of a title are not taken for an item or searched for, nor its number read as a
         figure."""
-        if self._spoken is None:
+        # Only the policies the message names (found by plain text, quotes and spaces left out):
+        # one pattern of every name in a large library takes longer to compile than to serve.
+        spellings = frozenset().union(*(self._spellings[doc_id] for doc_id in self.named(message)))
+        if not spellings:
             return message
         reference = to_script(REFERENCE, detect_script(message))
-        return self._spoken.sub(reference, message)
+        return _spoken_names(spellings).sub(reference, message)
 
     def named(self, message: str) -> list[str]:
         """The policies the message names, in the order it names them."""
