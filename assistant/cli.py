@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     install_log_masking(get_settings().mask_personal_data)  # phone and ID numbers never reach a log
-    for chatty in ("sentence_transformers", "httpx", "chromadb"):
+    for chatty in ("sentence_transformers", "httpx", "chromadb", "bm25s"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     today = args.today or date.today()
