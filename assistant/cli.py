@@ -147,9 +147,7 @@ def run_index(args: argparse.Namespace) -> int:
     """Index every policy that loads; a policy folder that does not is named with its file, line
     and reason, and the exit status is 1 so a script notices, while the others are indexed."""
     from assistant.corpus.library import load_library
-    from assistant.language.tokenizer import tokenizer_for
-    from assistant.retrieval.embeddings import Embedder
-    from assistant.retrieval.indexes import update_indexes
+    from assistant.retrieval.indexes import update_index
 
     settings = get_settings()
     library = load_library(settings.corpus_dir)
@@ -160,8 +158,7 @@ def run_index(args: argparse.Namespace) -> int:
     for problem in library.problems:
         print(f"policy left out: {problem}", file=sys.stderr)
     _prepare_model()
-    report = update_indexes(settings, library.documents, tokenizer_for(settings, library.user_dictionaries),
-                            Embedder.from_settings(settings), rebuild=args.rebuild, progress=True)
+    report = update_index(settings, rebuild=args.rebuild, progress=True)
     print(report.summary())
     return 1 if library.problems else 0
 

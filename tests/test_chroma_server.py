@@ -11,7 +11,7 @@ import pytest
 
 from assistant.config import Settings
 from assistant.core import Assistant
-from assistant.retrieval.chroma_index import update_index
+from assistant.retrieval.indexes import update_index
 from tests.conftest import free_port
 
 CHROMA = Path(sys.executable).parent / "chroma"

@@ -160,15 +160,6 @@ def _fill(clauses: chromadb.Collection, documents: tuple[Document, ...], embedde
                        unchanged=len(wanted) - len(pending), seconds=0.0)
 
 
-def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
-    """`policy-assistant index`: the corpus in settings, embedded with the configured model."""
-    from assistant.corpus.library import load_library
-    from assistant.retrieval.embeddings import Embedder
-
-    return build_index(settings, load_library(settings.corpus_dir).documents, Embedder.from_settings(settings),
-                       rebuild=rebuild, progress=progress)
-
-
 class ChromaVectors:
     """The current clause collection as the retriever's dense side. The pointer is read before
     each query, so a rebuild is followed without a restart; when the collection disappears under

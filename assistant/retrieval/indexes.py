@@ -38,24 +38,32 @@ def library_fingerprint(passages: Sequence[Passage], tokenizer: Tokenizer, embed
 
 def update_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
                    embedder: EmbedderContract, *, rebuild: bool = False, progress: bool = True,
-                   client: chromadb.ClientAPI | None = None) -> IndexReport:
+                   client: chromadb.ClientAPI | None = None) -> tuple[IndexReport, LexicalIndex]:
     """The dense index brought up to date (or rebuilt), then the lexical index saved for it."""
     report = build_index(settings, documents, embedder, rebuild=rebuild, progress=progress, client=client)
     passages = passages_of(documents)
-    LexicalStore(settings.data_dir).build(passages, tokenizer, progress=progress,
-                                          name=library_fingerprint(passages, tokenizer, embedder))
-    return report
+    lexical = LexicalStore(settings.data_dir).build(passages, tokenizer, progress=progress,
+                                                    name=library_fingerprint(passages, tokenizer, embedder))
+    return report, lexical
+
+
+def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = True) -> IndexReport:
+    """`policy-assistant index`: the library in settings, with the configured model and words."""
+    from assistant.corpus.library import load_library
+    from assistant.language.tokenizer import tokenizer_for
+    from assistant.retrieval.embeddings import Embedder
+
+    library = load_library(settings.corpus_dir)
+    return update_indexes(settings, library.documents, tokenizer_for(settings, library.user_dictionaries),
+                          Embedder.from_settings(settings), rebuild=rebuild, progress=progress)[0]
 
 
 def open_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
                  embedder: EmbedderContract, client: chromadb.ClientAPI, progress: bool = False) -> OpenedIndexes:
     passages = passages_of(documents)
-    store = LexicalStore(settings.data_dir)
-    lexical = store.open(library_fingerprint(passages, tokenizer, embedder))
+    lexical = LexicalStore(settings.data_dir).open(library_fingerprint(passages, tokenizer, embedder))
     report = None
     if lexical is None or current_name(client, settings) is None:
-        report = update_indexes(settings, documents, tokenizer, embedder, progress=progress, client=client)
-        lexical = store.open(library_fingerprint(passages, tokenizer, embedder))
-        assert lexical is not None  # saved just above
+        report, lexical = update_indexes(settings, documents, tokenizer, embedder, progress=progress, client=client)
     # Follows `index --rebuild` while serving (chroma_index.py).
     return OpenedIndexes(lexical, ChromaVectors(client, settings, embedder), report)
