@@ -140,6 +140,11 @@ class Settings(BaseSettings):
         return self.embedding_model or str(self.prepared_model_dir)
 
     @property
+    def library_snapshot(self) -> Path:
+        """The parsed library kept between processes (assistant/corpus/snapshot.py)."""
+        return self.data_dir / "library.sqlite3"
+
+    @property
     def chroma_dir(self) -> Path:
         return self.data_dir / "chroma"
 

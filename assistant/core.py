@@ -19,7 +19,7 @@ from assistant.answering.replies import ReplyWriter, id_reused_text
 from assistant.answering.strategy import AnsweringStrategy, ExtractiveAnswerer, no_figure_set
 from assistant.config import Settings, get_settings
 from assistant.contract import Reply, Status
-from assistant.corpus.documents import DocumentMeta
+from assistant.corpus.documents import Document, DocumentMeta
 from assistant.corpus.library import Library, load_library
 from assistant.corpus.routing import PolicyRouter
 from assistant.dialogue.calculator import CalculatorDialogue
@@ -59,13 +59,13 @@ class Assistant:
         `examples` reads what a message asks when no cue does (none: cues alone)."""
         self.settings = settings
         self.library = library
-        self.documents = documents = library.documents
         self.rulebook = rulebook = library.rulebook
         self.retriever = retriever
         self.sessions = sessions
-        corrections = {wrong: right for d in documents for wrong, right in d.meta.corrections.items()}
+        metas = [policy.meta for policy in library.policies]
+        corrections = {wrong: right for meta in metas for wrong, right in meta.corrections.items()}
         glossary = Glossary.from_folder(settings.corpus_dir / "vocabulary")
-        policy_map = PolicyMap(documents, rulebook, vocabulary, retriever.tokenizer,
+        policy_map = PolicyMap(library.search_text, metas, rulebook, vocabulary, retriever.tokenizer,
                                [(entry.zh, entry.en) for entry in glossary.entries])
         self.understanding = Understanding(vocabulary, rulebook, retriever.tokenizer, corrections, policy_map, examples,
                                            policy_index=retriever.lexical)
@@ -74,7 +74,7 @@ class Assistant:
         self.direct = direct = DirectAnswers(rulebook, vocabulary, retriever.tokenizer.domain_terms, glossary)
         # The plain answerer quotes one clause per question, so a message of several questions is
         # answered one by one; a model answerer searches as often as the message needs.
-        self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, documents, direct, top_k=settings.top_k)
+        self.extractive = ExtractiveAnswerer(retriever, rulebook, vocabulary, library, direct, top_k=settings.top_k)
         self.answerer: AnsweringStrategy = answerer or self.extractive
         self.router = PolicyRouter(library)
         self.library_answers = LibraryAnswers(library, self.router)
@@ -88,18 +88,17 @@ class Assistant:
         """The product: the e5 model, the saved indexes (brought up to date when the corpus
         changed), the session store, the vocabulary in corpus/vocabulary/."""
         settings = settings or get_settings()
-        library = load_library(settings.corpus_dir)
+        library = load_library(settings.corpus_dir, settings.library_snapshot)
         for problem in library.problems:
             log.warning("policy left out: %s", problem)
-        documents = library.documents
         vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
         embedder = QueryCache(Embedder.from_settings(settings))
         tokenizer = tokenizer_for(settings, library.user_dictionaries)
-        indexes = open_indexes(settings, documents, tokenizer, embedder, chroma_client(settings), progress)
+        indexes = open_indexes(settings, library, tokenizer, embedder, chroma_client(settings), progress)
         if indexes.report and (indexes.report.embedded or indexes.report.removed):
             log.info(indexes.report.summary())
         assistant = cls(settings=settings, library=library, vocabulary=vocabulary,
-                        retriever=HybridRetriever(LibraryClauses(documents), tokenizer, indexes.lexical,
+                        retriever=HybridRetriever(LibraryClauses(library), tokenizer, indexes.lexical,
                                                   indexes.dense, vocabulary),
                         sessions=session_store(settings),
                         examples=ExampleRouter.from_folder(settings.corpus_dir / "vocabulary", embedder,
@@ -112,6 +111,11 @@ class Assistant:
 
             assistant.answerer = configured_answerer(settings, assistant.policy_parts(), assistant.answerer)
         return assistant
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        """Every policy's text and clauses: reads them all; the answering path reads by policy."""
+        return self.library.documents
 
     def langchain_retriever(self, k: int | None = None) -> PolicyRetriever:
         from assistant.integrations.retriever import PolicyRetriever
@@ -128,7 +132,7 @@ class Assistant:
         self.retriever.retrieve("工业机器人补贴", k=1)
 
     def meta_for(self, doc_id: str) -> DocumentMeta:
-        return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
+        return self.library.policy(doc_id).meta
 
     # ── one turn ───────────────────────────────────────────────────────────────────────
     def reply(self, session: str | None, message: object, today: date, request_id: str | None = None) -> Reply:
@@ -223,7 +227,7 @@ class Assistant:
         if question.intent not in {Intent.ASK, Intent.CALCULATE} or (question.input_figures
                                                                     and not question.outside_asked):
             return None
-        reasons = self.direct.not_decided(question, self.documents[0].meta)
+        reasons = self.direct.not_decided(question, self.library.policies[0].meta)
         return NotStated(reasons=tuple(reasons)) if reasons else None
 
     @staticmethod

@@ -51,7 +51,7 @@ def build_fast_assistant(settings: Settings, sessions_db: Path | None = None):
     vocabulary = Vocabulary(settings.corpus_dir / "vocabulary")
     tokenizer = tokenizer_for(settings, library.user_dictionaries)
     return Assistant(settings=settings, library=library, vocabulary=vocabulary,
-                     retriever=HybridRetriever(LibraryClauses(documents), tokenizer,
+                     retriever=HybridRetriever(LibraryClauses(library), tokenizer,
                                                lexical_in_memory(documents, tokenizer), dense, vocabulary),
                      sessions=SqliteSessionStore(sessions_db or settings.sessions_db, settings.session_ttl_seconds))
 

@@ -30,7 +30,7 @@ def library_parts():
     settings = Settings()
     library = load_library(settings.corpus_dir)
     tokenizer = tokenizer_for(settings, library.user_dictionaries)
-    return settings, library.documents, tokenizer
+    return settings, library, tokenizer
 
 
 def every_bm25(index, tokens) -> np.ndarray:
@@ -42,7 +42,8 @@ def every_bm25(index, tokens) -> np.ndarray:
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_bm25_from_postings_equals_scoring_every_clause(library_parts, question):
-    _, documents, tokenizer = library_parts
+    _, library, tokenizer = library_parts
+    documents = library.documents
     index = lexical_in_memory(documents, tokenizer)
     tokens = tokenizer.tokens(tokenizer.expand(question))
     matches, everything = index.match(tokens), every_bm25(index, tokens)
@@ -83,9 +84,10 @@ def fused_over_every_clause(retriever, documents, question, k=3):
 
 @pytest.mark.parametrize("question", QUESTIONS)
 def test_fusing_top_candidates_ranks_as_fusing_every_clause(library_parts, question):
-    settings, documents, tokenizer = library_parts
+    settings, library, tokenizer = library_parts
+    documents = library.documents
     clauses = [c for d in documents for c in d.clauses]
-    retriever = HybridRetriever(LibraryClauses(documents), tokenizer, lexical_in_memory(documents, tokenizer),
+    retriever = HybridRetriever(LibraryClauses(library), tokenizer, lexical_in_memory(documents, tokenizer),
                                 InMemoryVectors(clauses, HashingEmbedder()),
                                 Vocabulary(settings.corpus_dir / "vocabulary"))
     found = retriever.retrieve(question, k=3)
@@ -94,7 +96,8 @@ def test_fusing_top_candidates_ranks_as_fusing_every_clause(library_parts, quest
 
 
 def test_a_saved_index_opens_for_the_same_library_and_not_for_a_changed_one(library_parts, tmp_path):
-    _, documents, tokenizer = library_parts
+    _, library, tokenizer = library_parts
+    documents = library.documents
     passages = passages_of(documents)
     store = LexicalStore(tmp_path)
     built = store.open_or_build(passages, tokenizer)
@@ -138,17 +141,18 @@ def test_an_interrupted_build_resumes_from_the_words_it_had_cached(library_parts
 
 
 def test_a_server_opens_saved_indexes_without_embedding_or_tokenising(library_parts, tmp_path, monkeypatch):
-    _, documents, tokenizer = library_parts
+    _, library, tokenizer = library_parts
+    documents = library.documents
     settings = Settings(data_dir=tmp_path / "data")
     embedder = HashingEmbedder()
-    first = indexes.open_indexes(settings, documents, tokenizer, embedder, chroma_client(settings))
+    first = indexes.open_indexes(settings, library, tokenizer, embedder, chroma_client(settings))
     assert first.report is not None and first.report.added == sum(len(d.clauses) for d in documents)
     assert json.loads((lexical_store.LexicalStore(settings.data_dir).folder / lexical_store.LexicalStore(
         settings.data_dir).current() / lexical_store.MANIFEST).read_text())["keys"] == first.lexical.keys
 
     monkeypatch.setattr(indexes, "build_index", lambda *a, **k: pytest.fail("indexed again at start-up"))
     monkeypatch.setattr(tokenizer, "tokens", lambda text: pytest.fail("tokenised a clause at start-up"))
-    again = indexes.open_indexes(settings, documents, tokenizer, embedder, chroma_client(settings))
+    again = indexes.open_indexes(settings, library, tokenizer, embedder, chroma_client(settings))
     assert again.report is None and isinstance(again.dense, ChromaVectors)
     assert again.dense.count() == len(again.lexical)
 
@@ -178,7 +182,8 @@ def test_on_a_larger_library_the_top_candidates_still_rank_as_every_clause(libra
 
 
 def test_an_index_saved_with_other_scoring_is_not_opened(library_parts, tmp_path, monkeypatch):
-    _, documents, tokenizer = library_parts
+    _, library, tokenizer = library_parts
+    documents = library.documents
     passages = passages_of(documents)
     LexicalStore(tmp_path).open_or_build(passages, tokenizer)
     monkeypatch.setattr(lexical_store, "SCORING", "bm25s robertson k1=1.2 b=0.75")

@@ -81,6 +81,19 @@ def test_a_line_of_the_text_that_fits_no_structure_is_named(tmp_path):
     assert "fits no part of the structure" in problem.reason
 
 
+def test_an_item_outside_any_section_is_named_not_a_crash(tmp_path):
+    corpus = make_corpus(tmp_path, FUYANG, DEMO)
+    policy = corpus / "policies" / DEMO.name
+    edit(policy / "policy.yaml", "received_sha256:", "# received_sha256:")
+    text = policy / f"{DEMO.name}.txt"
+    text.write_text(text.read_text(encoding="utf-8") + "（六）施行后补充的一项。\n", encoding="utf-8")
+    library = load_library(corpus)
+    assert [policy.doc_id for policy in library.policies] == [FUYANG.name]
+    [problem] = library.problems
+    assert problem.file.name == text.name and problem.line == line_of(text, "施行后补充的一项")
+    assert "outside any numbered section" in problem.reason
+
+
 def test_a_rule_id_another_policy_uses_is_a_problem_of_the_later_folder(tmp_path):
     corpus = make_corpus(tmp_path, DEMO)
     twin = corpus / "policies" / "zz-demo-twin"
@@ -225,7 +238,7 @@ def test_which_policy_is_the_newer_one_is_answered_from_the_library(both):
 def test_the_apps_sources_name_the_policy_by_short_title_and_number(both):
     from assistant.web.chat_view import ClauseIndex, citation_html
 
-    index = ClauseIndex(both.documents, both.rulebook)
+    index = ClauseIndex(both.library, both.rulebook)
     reply = both.reply("sources", "智能仓储改造设备投资300万，补多少", TODAY)
     shown = citation_html(1, reply.citations[0], index)
     meta = both.library.policy(DEMO.name).meta

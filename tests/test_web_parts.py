@@ -113,14 +113,14 @@ def test_path_guard(path, forbidden):
 
 @pytest.fixture(scope="module")
 def index():
-    return ClauseIndex(load_library(get_settings().corpus_dir).documents, RULEBOOK)
+    return ClauseIndex(load_library(get_settings().corpus_dir), RULEBOOK)
 
 
 def calculated_reply(index) -> Reply:
     calc = compute("robot_purchase", {"robot_purchase_yuan": "420万"})
-    clause = next(c for c in index.documents[0].clauses if c.location == calc.clause)
+    clause = next(c for c in index.library.documents[0].clauses if c.location == calc.clause)
     return Reply(session="s", status=Status.CALCULATED, answer="按政策测算：可获42万元。",
-                 citations=[Citation(source=index.documents[0].meta.title, doc_id=clause.doc_id,
+                 citations=[Citation(source=index.library.documents[0].meta.title, doc_id=clause.doc_id,
                                      location=clause.location, text=clause.text)],
                  calculations=[to_contract(calc)], warnings=["本政策已过期"])
 
@@ -130,7 +130,7 @@ def test_phone_script_has_amount_formula_clause_and_warning(index):
     text = compact_text(reply, index)
     calc = reply.calculations[0]
     assert format_yuan(Decimal(repr(calc.amount_yuan))) in text and calc.formula in text
-    assert f"《{index.documents[0].meta.short_title}》{calc.clause}" in text
+    assert f"《{index.library.documents[0].meta.short_title}》{calc.clause}" in text
     assert "本政策已过期" in text and "<" not in text
 
 

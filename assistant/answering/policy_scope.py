@@ -10,17 +10,17 @@ from __future__ import annotations
 from dataclasses import replace
 
 from assistant.answering.extractive import NEIGHBOUR_SHARE
-from assistant.corpus.documents import ClauseRef, Document
+from assistant.corpus.documents import ClauseRef
+from assistant.corpus.library import Library
 from assistant.dialogue.state import ConversationState
 from assistant.retrieval.hybrid import Retrieval
 from assistant.understanding.question import Question
 
 
 class PolicyScope:
-    def __init__(self, documents: tuple[Document, ...]) -> None:
-        self.documents = {document.meta.doc_id: document for document in documents}
-        self.closing = {document.meta.doc_id: clause.ref for document in documents
-                        for clause in document.clauses if clause.kind == "closing"}
+    def __init__(self, library: Library) -> None:
+        self.library = library
+        self.documents = library.policies_by_id  # in folder order
 
     def document_for(self, question: Question, state: ConversationState) -> str | None:
         """The policy a question about "the document" means: the one named, the conversation's,
@@ -32,7 +32,10 @@ class PolicyScope:
 
     def closing_of(self, question: Question, state: ConversationState) -> ClauseRef | None:
         doc_id = self.document_for(question, state)
-        return self.closing.get(doc_id) if doc_id else None
+        if not doc_id:
+            return None
+        closing = [c.ref for c in self.library.policy(doc_id).document.clauses if c.kind == "closing"]
+        return closing[-1] if closing else None
 
     def focus(self, retrieval: Retrieval, question: Question, state: ConversationState) -> Retrieval:
         hits = retrieval.hits

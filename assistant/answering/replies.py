@@ -3,6 +3,7 @@ clauses cited and a warning for each cited policy that is not in force on `today
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from datetime import date
 
 from assistant.answering import extractive
@@ -24,14 +25,32 @@ def id_reused_text(script: Script) -> str:
     return wording(script)("id_reused")
 
 
+class CitedClauses(Mapping[ClauseRef, tuple[Clause, str]]):
+    """Clause and policy title by reference; a policy's text is read when one of its clauses is cited."""
+
+    def __init__(self, library: Library) -> None:
+        self.library = library
+
+    def __getitem__(self, ref: ClauseRef) -> tuple[Clause, str]:
+        clause = self.library.clause_at(ref)
+        if clause is None:
+            raise KeyError(ref)
+        return clause, self.library.policy(ref.doc_id).meta.title
+
+    def __iter__(self) -> Iterator[ClauseRef]:
+        return (clause.ref for document in self.library.documents for clause in document.clauses)
+
+    def __len__(self) -> int:
+        return sum(len(document.clauses) for document in self.library.documents)
+
+
 class ReplyWriter:
     def __init__(self, library: Library, vocabulary: Vocabulary) -> None:
         self.library = library
         self.rulebook = library.rulebook
         self.vocabulary = vocabulary
         self.all_documents = {policy.doc_id for policy in library.policies}
-        self.clauses: dict[ClauseRef, tuple[Clause, str]] = {
-            clause.ref: (clause, document.meta.title) for document in library.documents for clause in document.clauses}
+        self.clauses = CitedClauses(library)
 
     def render(self, outcome: Outcome, script: Script, today: date) -> Reply:
         """The Reply for an outcome, in the user's script; session and id are set by the caller."""

@@ -12,7 +12,8 @@ from assistant.answering import extractive
 from assistant.answering.direct import DOCUMENT_KINDS, FIGURE_KINDS, ITEM_KINDS, DirectAnswers
 from assistant.answering.policy_scope import PolicyScope
 from assistant.answering.rule_facts import RuleFacts
-from assistant.corpus.documents import ClauseRef, Document, DocumentMeta, rule_clause
+from assistant.corpus.documents import ClauseRef, DocumentMeta, rule_clause
+from assistant.corpus.library import Library
 from assistant.dialogue.state import ConversationState
 from assistant.language.text import MONEY_FIGURE, Script
 from assistant.language.vocabulary import Vocabulary
@@ -46,21 +47,24 @@ class AnsweringStrategy(Protocol):
 
 class ExtractiveAnswerer:
     def __init__(self, retriever: HybridRetriever, rulebook: RuleBook, vocabulary: Vocabulary,
-                 documents: tuple[Document, ...], direct: DirectAnswers, *, top_k: int) -> None:
+                 library: Library, direct: DirectAnswers, *, top_k: int) -> None:
         self.retriever = retriever
         self.rulebook = rulebook
         self.vocabulary = vocabulary
-        self.documents = documents
+        self.library = library
         self.direct = direct
         self.top_k = top_k
-        self.scope = PolicyScope(documents)
+        self.scope = PolicyScope(library)
 
     def meta_for(self, doc_id: str) -> DocumentMeta:
-        return next(d.meta for d in self.documents if d.meta.doc_id == doc_id)
+        return self.library.policy(doc_id).meta
 
     def _ref(self, location: str) -> ClauseRef:
         """The first library clause at `location`, for a location understanding found by label."""
-        return next(c.ref for d in self.documents for c in d.clauses if c.location == location)
+        found = self.library.first_clause_at(location)
+        if found is None:
+            raise LookupError(f"no policy of the library has a clause at {location}")
+        return found.ref
 
     def answer(self, question: Question, state: ConversationState, today: date) -> Answered | NotStated:
         retrieval = self.retriever.retrieve(question.text, k=self.top_k,
@@ -93,7 +97,7 @@ class ExtractiveAnswerer:
         for ref in reversed(each_clause):
             retrieval = self.retriever.promote(retrieval, ref)
         if not (retrieval.in_scope or anchor) or not retrieval.hits:
-            meta = self.meta_for(self.scope.document_for(question, state) or self.documents[0].meta.doc_id)
+            meta = self.meta_for(self.scope.document_for(question, state) or self.library.policies[0].doc_id)
             return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
         top = retrieval.hits[0]
         if not items:
@@ -230,7 +234,7 @@ class ExtractiveAnswerer:
 
     def _names_in(self, question: Question, ref: ClauseRef) -> bool:
         """The clause `ref` holds a term of the policy the question names, beyond its general words."""
-        clause = next((c for d in self.documents for c in d.clauses if c.ref == ref), None)
+        clause = self.library.clause_at(ref)
         return clause is not None and any(
             term in question.text and term in clause.text and term not in self.vocabulary.generic_terms
             for term in self.retriever.tokenizer.domain_terms)

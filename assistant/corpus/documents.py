@@ -213,6 +213,8 @@ def parse_document(meta: DocumentMeta, raw: str) -> Document:
             add("closing", "closing", "施行与有效期", index, index, "")
             continue
         if match := ITEM_HEAD.match(simplified):
+            if not section_no:
+                raise StructureError(line_numbers[index], f"an item outside any numbered section: {line[:40]}")
             item_no, item_first = match.group(1), index
             location = f"{section_no}、{section_title}（{item_no}）"
             add("item", _clause_id(section_no, item_no), location, index, index, section_title)
@@ -259,6 +261,14 @@ def _clause_id(section_no: str, item_no: str) -> str:
 def _numeral(chinese: str) -> int:
     # A library repeats a few dozen item numbers over and over; cn2an takes ~20 µs for each.
     return int(cn2an.cn2an(chinese, "strict"))
+
+
+def search_digest(document: Document) -> str:
+    """Of every clause's id and searched text: what an index of the document reads."""
+    digest = hashlib.sha256(document.meta.doc_id.encode())
+    for clause in document.clauses:
+        digest.update(f"\x00{clause.clause_id}\x01{clause.search_text}".encode())
+    return digest.hexdigest()
 
 
 def content_hash(clauses: list[Clause]) -> str:

@@ -9,19 +9,35 @@
 A folder that cannot be read — bad YAML, a field missing or malformed, a rule quoting text the
 policy does not contain, an id another policy already uses — is left out and reported with its
 file, line and reason; every other policy keeps serving.
+
+Given a snapshot file (corpus/snapshot.py), a folder unchanged since it was parsed is not parsed
+again: its metadata and rules come from the snapshot and its text when first needed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
-from functools import cached_property, lru_cache
+from functools import cached_property, lru_cache, partial
 from pathlib import Path
 
-from assistant.corpus.documents import Document, DocumentMeta, StructureError, parse_document
+import calculators
+from assistant.corpus import documents as documents_module
+from assistant.corpus.documents import (
+    Clause,
+    ClauseRef,
+    Document,
+    DocumentMeta,
+    StructureError,
+    parse_document,
+    search_digest,
+)
+from assistant.corpus.snapshot import LibrarySnapshot, Row, folder_signature, parser_version
+from assistant.language import data_files, text
 from assistant.language.data_files import DataFileError, Problem, line_of, read_yaml
 from assistant.language.text import to_simplified
 from calculators import RuleBook
@@ -39,19 +55,41 @@ class Validity(StrEnum):
     NOT_YET = "not_yet"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Policy:
-    document: Document
+    meta: DocumentMeta
     rulebook: RuleBook
     folder: Path
+    digest: str  # of its clauses as the indexes read them: keys and searched texts
+    search_text: str  # every clause's searched text, one line each
+    read_document: Callable[[], Document] = field(repr=False)
 
-    @property
-    def meta(self) -> DocumentMeta:
-        return self.document.meta
+    @classmethod
+    def parsed(cls, document: Document, rulebook: RuleBook, folder: Path) -> Policy:
+        return cls(meta=document.meta, rulebook=rulebook, folder=folder, digest=search_digest(document),
+                   search_text="\n".join(clause.search_text for clause in document.clauses),
+                   read_document=lambda: document)
+
+    @cached_property
+    def document(self) -> Document:
+        """The text and its clauses, read when first needed (from a snapshot, that is one row)."""
+        document = self.read_document()
+        return document if document.meta == self.meta else document.model_copy(update={"meta": self.meta})
 
     @property
     def doc_id(self) -> str:
-        return self.document.meta.doc_id
+        return self.meta.doc_id
+
+    def clause(self, clause_id: str) -> Clause | None:
+        return self._clauses[0].get(clause_id)
+
+    def clause_at(self, location: str) -> Clause | None:
+        return self._clauses[1].get(location)
+
+    @cached_property
+    def _clauses(self) -> tuple[dict[str, Clause], dict[str, Clause]]:
+        clauses = self.document.clauses
+        return {c.clause_id: c for c in clauses}, {c.location: c for c in clauses}
 
     @property
     def words_dir(self) -> Path | None:
@@ -73,7 +111,18 @@ class Library:
 
     @cached_property
     def documents(self) -> tuple[Document, ...]:
+        """Every policy's text and clauses: reads them all (a snapshot's too)."""
         return tuple(policy.document for policy in self.policies)
+
+    @cached_property
+    def digest(self) -> str:
+        """Changes whenever any clause's key or searched text does: names the library as indexed."""
+        return hashlib.sha256("\x00".join(policy.digest for policy in self.policies).encode()).hexdigest()
+
+    @cached_property
+    def search_text(self) -> str:
+        """Every clause's searched text, one line each, without reading the documents."""
+        return "\n".join(policy.search_text for policy in self.policies if policy.search_text)
 
     @cached_property
     def rulebook(self) -> RuleBook:
@@ -87,10 +136,19 @@ class Library:
                 if policy.words_dir and (policy.words_dir / USER_DICTIONARY).is_file()]
 
     def policy(self, doc_id: str) -> Policy:
-        return self._by_id[doc_id]
+        return self.policies_by_id[doc_id]
+
+    def clause_at(self, ref: ClauseRef) -> Clause | None:
+        """A clause by policy and location, reading only that policy's text."""
+        policy = self.policies_by_id.get(ref.doc_id)
+        return policy.clause_at(ref.location) if policy else None
+
+    def first_clause_at(self, location: str) -> Clause | None:
+        """The clause at `location` in the first policy that has one, in folder order."""
+        return next((found for policy in self.policies if (found := policy.clause_at(location))), None)
 
     @cached_property
-    def _by_id(self) -> dict[str, Policy]:
+    def policies_by_id(self) -> dict[str, Policy]:
         return {policy.doc_id: policy for policy in self.policies}
 
     def validity(self, doc_id: str, today: date) -> Validity:
@@ -125,26 +183,69 @@ class Library:
         return tuple(policy for policy in self.policies if policy.meta.repeals)
 
 
-def load_library(corpus_dir: Path) -> Library:
-    """Every policy folder under `corpus_dir/policies`, read once per process and folder."""
-    return _load_library(corpus_dir.resolve())
+def load_library(corpus_dir: Path, snapshot: Path | None = None) -> Library:
+    """Every policy folder under `corpus_dir/policies`, read once per process and folder; with a
+    `snapshot` file, unchanged folders come from it and changed ones are saved to it."""
+    return _load_library(corpus_dir.resolve(), snapshot.resolve() if snapshot else None)
 
 
 @lru_cache(maxsize=4)
-def _load_library(corpus_dir: Path) -> Library:
+def _load_library(corpus_dir: Path, snapshot_path: Path | None) -> Library:
     policies: list[Policy] = []
     problems: list[Problem] = []
     root = corpus_dir / POLICIES
     folders = sorted(path for path in root.iterdir() if path.is_dir()) if root.is_dir() else []
+    snapshot = LibrarySnapshot(snapshot_path) if snapshot_path else None
+    saved = snapshot.rows() if snapshot else {}
+    parser = parser_version(_parser_modules()) if snapshot else ""
+    fresh: dict[str, tuple[Row, str]] = {}
+    rule_ids: dict[str, str] = {}
     for folder in folders:
         try:
-            policy = read_policy(folder)
-            _check_unique(policy, policies)
+            signature = folder_signature(folder, parser) if snapshot else ""
+            row = saved.get(folder.name)
+            if snapshot and row and row.signature == signature:
+                policy = _from_row(folder, row, snapshot)
+            else:
+                policy = read_policy(folder)
+                if snapshot:
+                    fresh[folder.name] = (_row_of(policy, signature), policy.document.model_dump_json())
+            _check_unique(policy, rule_ids)
         except DataFileError as error:
             problems.append(error.problem)
+            fresh.pop(folder.name, None)
             continue
         policies.append(policy)
+    loaded = {policy.folder.name for policy in policies}
+    if snapshot and (fresh or set(saved) - loaded):
+        snapshot.save(fresh, keep=loaded)
     return Library(policies=tuple(_repeals_named(policies)), problems=tuple(problems))
+
+
+def _parser_modules() -> list[Path]:
+    """The code a policy folder goes through on its way to a Policy."""
+    calculator_files = sorted(Path(calculators.__file__).parent.glob("*.py"))
+    return [Path(__file__), Path(documents_module.__file__), Path(text.__file__), Path(data_files.__file__),
+            *calculator_files]
+
+
+def _row_of(policy: Policy, signature: str) -> Row:
+    return Row(signature=signature, meta=policy.meta.model_dump_json(), digest=policy.digest,
+               search_text=policy.search_text)
+
+
+def _from_row(folder: Path, row: Row, snapshot: LibrarySnapshot) -> Policy:
+    """Rules are read from their file again (few policies have them, and they are checked against
+    the text when the row was written)."""
+    rules_path = folder / RULES
+    rulebook = RuleBook.model_validate(read_yaml(rules_path, RuleBook)) if rules_path.exists() else RuleBook(rules=[])
+    return Policy(meta=DocumentMeta.model_validate_json(row.meta), rulebook=rulebook, folder=folder,
+                  digest=row.digest, search_text=row.search_text,
+                  read_document=partial(_saved_document, snapshot, folder.name))
+
+
+def _saved_document(snapshot: LibrarySnapshot, folder: str) -> Document:
+    return Document.model_validate_json(snapshot.document(folder))
 
 
 def _repeals_named(policies: list[Policy]) -> list[Policy]:
@@ -155,7 +256,7 @@ def _repeals_named(policies: list[Policy]) -> list[Policy]:
         repeals = [titles.get(entry, entry) for entry in policy.meta.repeals]
         if repeals != policy.meta.repeals:
             meta = policy.meta.model_copy(update={"repeals": repeals})
-            policy = replace(policy, document=policy.document.model_copy(update={"meta": meta}))
+            policy = replace(policy, meta=meta)
         named.append(policy)
     return named
 
@@ -185,7 +286,7 @@ def read_policy(folder: Path) -> Policy:
     if rules_path.exists():
         rulebook = RuleBook.model_validate(read_yaml(rules_path, RuleBook))
         _check_rules(rulebook, document, rules_path)
-    return Policy(document=document, rulebook=rulebook, folder=folder)
+    return Policy.parsed(document, rulebook, folder)
 
 
 _SPACE = re.compile(r"\s")
@@ -207,10 +308,11 @@ def _check_rules(rulebook: RuleBook, document: Document, rules_path: Path) -> No
                                       f"{rule.id}: the quote is not in {rule.clause} word for word"))
 
 
-def _check_unique(policy: Policy, loaded: list[Policy]) -> None:
-    taken = {rule.id: other.doc_id for other in loaded for rule in other.rulebook.rules}
+def _check_unique(policy: Policy, taken: dict[str, str]) -> None:
+    """`taken`: rule id → doc_id of the policies loaded so far; gains this policy's rules."""
     for index, rule in enumerate(policy.rulebook.rules):
         if rule.id in taken:
             rules_path = policy.folder / RULES
             raise DataFileError(Problem(rules_path, line_of(rules_path, ("rules", index, "id")),
                                       f"rule id {rule.id!r} is already used by policy {taken[rule.id]}"))
+    taken.update((rule.id, policy.doc_id) for rule in policy.rulebook.rules)

@@ -54,19 +54,23 @@ def build(settings: Settings, size: int, embedder, rebuild: bool) -> dict:
     record = settings.data_dir / BUILD_RECORD
     if rebuild:
         shutil.rmtree(settings.data_dir, ignore_errors=True)
-    if record.exists():
-        return json.loads(record.read_text())
+    built = json.loads(record.read_text()) if record.exists() else None
     started = time.perf_counter()
-    scale_library.policy_folders(settings.corpus_dir, size)
-    library = load_library(settings.corpus_dir)
+    if built is None:
+        scale_library.policy_folders(settings.corpus_dir, size)
+    # As `index` does: the library's snapshot saved, the lexical index named by its fingerprint.
+    library = load_library(settings.corpus_dir, settings.library_snapshot)
     tokenizer = tokenizer_for(settings, library.user_dictionaries)
-    passages = passages_of(library.documents)
-    LexicalStore(settings.data_dir).build(passages, tokenizer, progress=True,
-                                          name=library_fingerprint(passages, tokenizer, embedder))
+    name = library_fingerprint(library, tokenizer, embedder)
+    store = LexicalStore(settings.data_dir)
+    if store.current() != name:  # none yet, or saved by a build whose fingerprint differed
+        store.build(passages_of(library.documents), tokenizer, progress=True, name=name)
+    if built is not None:
+        return built
     lexical_s = time.perf_counter() - started
     _fill_vectors(settings, library.documents, embedder)
-    figures = {"items": size, "clauses": len(passages), "build_s": time.perf_counter() - started,
-               "lexical_build_s": lexical_s}
+    figures = {"items": size, "clauses": sum(len(d.clauses) for d in library.documents),
+               "build_s": time.perf_counter() - started, "lexical_build_s": lexical_s}
     record.write_text(json.dumps(figures))
     return figures
 

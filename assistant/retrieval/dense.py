@@ -24,6 +24,12 @@ def clause_key(doc_id: str, clause_id: str) -> str:
     return f"{doc_id}:{clause_id}"
 
 
+def split_clause_key(key: str) -> tuple[str, str]:
+    """(doc_id, clause_id): clause ids (s3.i2) hold no colon, a doc_id might."""
+    doc_id, _, clause_id = key.rpartition(":")
+    return doc_id, clause_id
+
+
 @dataclass(frozen=True)
 class VectorStatistics:
     count: int

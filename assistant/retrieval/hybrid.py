@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Literal, Protocol
 
-from assistant.corpus.documents import Clause, ClauseRef, Document
+from assistant.corpus.documents import Clause, ClauseRef
+from assistant.corpus.library import Library
 from assistant.language.tokenizer import Tokenizer
 from assistant.language.vocabulary import Vocabulary
-from assistant.retrieval.dense import ClauseVectors, DenseMatches, clause_key
+from assistant.retrieval.dense import ClauseVectors, DenseMatches, split_clause_key
 from assistant.retrieval.lexical import LexicalIndex
 
 Mode = Literal["fusion", "bm25", "dense"]
@@ -65,21 +66,22 @@ class ClauseLookup(Protocol):
 
 
 class LibraryClauses:
-    """The clauses of documents held in memory."""
+    """The clauses of a library, each policy's read when a question first needs one of them."""
 
-    def __init__(self, documents: tuple[Document, ...]) -> None:
-        self._by_key = {clause_key(c.doc_id, c.clause_id): c for doc in documents for c in doc.clauses}
-        self._by_ref = {c.ref: c for c in self._by_key.values()}
-        self._titles = {doc.meta.doc_id: doc.meta.title for doc in documents}
+    def __init__(self, library: Library) -> None:
+        self.library = library
 
     def clause(self, key: str) -> Clause | None:
-        return self._by_key.get(key)
+        doc_id, clause_id = split_clause_key(key)
+        policy = self.library.policies_by_id.get(doc_id)
+        return policy.clause(clause_id) if policy else None
 
     def clause_at(self, ref: ClauseRef) -> Clause | None:
-        return self._by_ref.get(ref)
+        return self.library.clause_at(ref)
 
     def title(self, doc_id: str) -> str:
-        return self._titles.get(doc_id, "")
+        policy = self.library.policies_by_id.get(doc_id)
+        return policy.meta.title if policy else ""
 
 
 class HybridRetriever:

@@ -10,19 +10,18 @@ as `index` would have."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import chromadb
 
 from assistant.config import Settings
-from assistant.corpus.documents import Document
+from assistant.corpus.library import Library
 from assistant.language.tokenizer import Tokenizer
 from assistant.retrieval.chroma_index import ChromaVectors, IndexReport, build_index
 from assistant.retrieval.embeddings import EmbedderContract
 from assistant.retrieval.index_versions import current_name
-from assistant.retrieval.lexical import LexicalIndex
-from assistant.retrieval.lexical_store import LexicalStore, Passage, fingerprint, passages_of
+from assistant.retrieval.lexical import SCORING, LexicalIndex
+from assistant.retrieval.lexical_store import LexicalStore, passages_of
 
 
 @dataclass
@@ -32,18 +31,19 @@ class OpenedIndexes:
     report: IndexReport | None  # what was brought up to date on opening; None when nothing was
 
 
-def library_fingerprint(passages: Sequence[Passage], tokenizer: Tokenizer, embedder: EmbedderContract) -> str:
-    return hashlib.sha256(f"{fingerprint(passages, tokenizer)}\x00{embedder.fingerprint}".encode()).hexdigest()[:32]
+def library_fingerprint(library: Library, tokenizer: Tokenizer, embedder: EmbedderContract) -> str:
+    """From the library's digest, kept in its snapshot: naming it reads no clause."""
+    key = f"{SCORING}\x00{library.digest}\x00{tokenizer.fingerprint}\x00{embedder.fingerprint}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
-def update_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
+def update_indexes(settings: Settings, library: Library, tokenizer: Tokenizer,
                    embedder: EmbedderContract, *, rebuild: bool = False, progress: bool = True,
                    client: chromadb.ClientAPI | None = None) -> tuple[IndexReport, LexicalIndex]:
     """The dense index brought up to date (or rebuilt), then the lexical index saved for it."""
-    report = build_index(settings, documents, embedder, rebuild=rebuild, progress=progress, client=client)
-    passages = passages_of(documents)
-    lexical = LexicalStore(settings.data_dir).build(passages, tokenizer, progress=progress,
-                                                    name=library_fingerprint(passages, tokenizer, embedder))
+    report = build_index(settings, library.documents, embedder, rebuild=rebuild, progress=progress, client=client)
+    lexical = LexicalStore(settings.data_dir).build(passages_of(library.documents), tokenizer, progress=progress,
+                                                    name=library_fingerprint(library, tokenizer, embedder))
     return report, lexical
 
 
@@ -53,17 +53,16 @@ def update_index(settings: Settings, *, rebuild: bool = False, progress: bool = 
     from assistant.language.tokenizer import tokenizer_for
     from assistant.retrieval.embeddings import Embedder
 
-    library = load_library(settings.corpus_dir)
-    return update_indexes(settings, library.documents, tokenizer_for(settings, library.user_dictionaries),
+    library = load_library(settings.corpus_dir, settings.library_snapshot)
+    return update_indexes(settings, library, tokenizer_for(settings, library.user_dictionaries),
                           Embedder.from_settings(settings), rebuild=rebuild, progress=progress)[0]
 
 
-def open_indexes(settings: Settings, documents: tuple[Document, ...], tokenizer: Tokenizer,
+def open_indexes(settings: Settings, library: Library, tokenizer: Tokenizer,
                  embedder: EmbedderContract, client: chromadb.ClientAPI, progress: bool = False) -> OpenedIndexes:
-    passages = passages_of(documents)
-    lexical = LexicalStore(settings.data_dir).open(library_fingerprint(passages, tokenizer, embedder))
+    lexical = LexicalStore(settings.data_dir).open(library_fingerprint(library, tokenizer, embedder))
     report = None
     if lexical is None or current_name(client, settings) is None:
-        report, lexical = update_indexes(settings, documents, tokenizer, embedder, progress=progress, client=client)
+        report, lexical = update_indexes(settings, library, tokenizer, embedder, progress=progress, client=client)
     # Follows `index --rebuild` while serving (chroma_index.py).
     return OpenedIndexes(lexical, ChromaVectors(client, settings, embedder), report)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from assistant.corpus.documents import Document
+from assistant.corpus.documents import DocumentMeta
 from assistant.language.text import CLAUSE_BREAK, MONEY_FIGURE, SENTENCE_END, fold
 from assistant.language.tokenizer import Tokenizer
 from assistant.language.vocabulary import Cues, Vocabulary
@@ -59,15 +59,15 @@ _COUNTED = re.compile(r"[0-9一二三四五六七八九十两几百千万]+[个�
 
 
 class PolicyMap:
-    def __init__(self, documents: Iterable[Document], rulebook: RuleBook, vocabulary: Vocabulary,
+    def __init__(self, text: str, metas: Iterable[DocumentMeta], rulebook: RuleBook, vocabulary: Vocabulary,
                  tokenizer: Tokenizer, english_terms: Iterable[tuple[str, str]] = ()) -> None:
-        """`english_terms` are the policy's terms in agreed English (zh, en), as the glossary holds
-        them: a subject named in English is looked up through them."""
-        documents = list(documents)
+        """`text` is every clause's searched text, a line each (Library.search_text, which a
+        snapshot holds ready). `english_terms` are the policy's terms in agreed English (zh, en),
+        as the glossary holds them: a subject named in English is looked up through them."""
         self.tokenizer = tokenizer
-        self.text = "".join(clause.search_text for document in documents for clause in document.clauses)
-        self.money_sentences = [sentence for document in documents for clause in document.clauses
-                                for sentence in SENTENCE_END.split(clause.search_text) if MONEY_FIGURE.search(sentence)]
+        self.text = text
+        # A line ends a sentence too (SENTENCE_END), so no sentence runs from one clause into the next.
+        self.money_sentences = [sentence for sentence in SENTENCE_END.split(text) if MONEY_FIGURE.search(sentence)]
         self.item_words = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
         nouns = {*vocabulary.money_nouns["general"], *vocabulary.money_nouns["specific"]}
         self.money_nouns = sorted(nouns, key=len, reverse=True)
@@ -78,7 +78,7 @@ class PolicyMap:
         self.asked = vocabulary.asked
         self.other_government = vocabulary.other_government
         self.enterprise_nouns = vocabulary.enterprise_nouns
-        self.unpaid_levels = self._unpaid_levels(documents, rulebook)
+        self.unpaid_levels = self._unpaid_levels(text, rulebook)
         # Per ladder item: its clause, the level words its levels start with (市级, 省级), its keywords.
         # A level's name or alias may carry the word ("省级上云标杆企业", alias "省级" of 省认定的试点示范).
         self.ladders = {rule.id: (rule.clause, {m.group(0) for choice in rule.input(rule.tier_input).choices or []
@@ -107,19 +107,18 @@ class PolicyMap:
                                   for word in vocabulary.money_nouns["specific_en"]]
         # Years in the titles of the documents these policies repealed ("2019-2021年" → 2019, 2020, 2021).
         self.repealed_years: set[int] = set()
-        for document in documents:
-            years = [int(y) for y in _YEAR.findall(document.meta.repeals_text)]
+        for meta in metas:
+            years = [int(y) for y in _YEAR.findall(meta.repeals_text)]
             if years:
                 self.repealed_years |= set(range(min(years), max(years) + 1))
 
     @staticmethod
-    def _unpaid_levels(documents: list[Document], rulebook: RuleBook) -> dict[str, str]:
+    def _unpaid_levels(text: str, rulebook: RuleBook) -> dict[str, str]:
         """Names the policy gives in quotes to kinds of the same family as the levels a ladder pays
         (…工厂, …车间), that no ladder pays and no item is named by: "聚能工厂", "云端工厂" →
         the clause of the ladder that pays the others. A question for their amount is one the
         policy does not answer."""
-        quoted = {fold(name) for document in documents for clause in document.clauses
-                  for name in _QUOTED_NAME.findall(clause.search_text)}
+        quoted = {fold(name) for name in _QUOTED_NAME.findall(text)}
         keywords = {fold(word) for rule in rulebook.rules for word in rule.keywords.zh}
         unpaid: dict[str, str] = {}
         for rule in rulebook.rules:

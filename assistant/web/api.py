@@ -121,8 +121,8 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
     @api.get("/api/health", tags=["service"])
     def health() -> dict:
         return {"status": "ok", "today": current_day().isoformat(),
-                "documents": [{"doc_id": d.meta.doc_id, "in_force": d.meta.in_force_on(current_day())}
-                              for d in assistant.documents]}
+                "documents": [{"doc_id": p.doc_id, "in_force": p.meta.in_force_on(current_day())}
+                              for p in assistant.library.policies]}
 
     @api.get("/api/policies", tags=["policies"])
     def policies() -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 
 from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
-from assistant.corpus.documents import Document
+from assistant.corpus.library import Library
 from assistant.language.text import to_simplified
 from calculators import RuleBook, format_yuan
 from calculators.inputs import describe_value
@@ -48,32 +48,34 @@ class ClauseIndex:
     """Finds the policy-tab anchor of a cited location, whatever script the reply is in, and the
     rule behind a calculation shown."""
 
-    def __init__(self, documents: tuple[Document, ...], rulebook: RuleBook) -> None:
-        self.documents = documents
+    def __init__(self, library: Library, rulebook: RuleBook) -> None:
+        self.library = library
         self.rulebook = rulebook
-        self._anchors: dict[tuple[str, str], str] = {}
-        for document in documents:
-            for clause in document.clauses:
-                key = (document.meta.doc_id, clause.location)
-                self._anchors.setdefault(key, clause_anchor(document.meta.doc_id, clause.clause_id))
 
     def anchor(self, location: str, doc_id: str | None = None) -> str | None:
+        """Without `doc_id`, the first policy with a clause there: each policy's text is read when
+        it is first looked into."""
         location = to_simplified(location)
-        for document in self.documents:
-            if doc_id in (None, document.meta.doc_id):
-                found = self._anchors.get((document.meta.doc_id, location))
-                if found:
-                    return found
+        if doc_id is None:
+            policies = self.library.policies
+        else:
+            policies = [self.library.policies_by_id[doc_id]] if doc_id in self.library.policies_by_id else []
+        for policy in policies:
+            clause = policy.clause_at(location)
+            if clause is not None:
+                return clause_anchor(policy.doc_id, clause.clause_id)
         return None
 
     def short_title(self, doc_id: str) -> str:
-        return next((d.meta.short_title for d in self.documents if d.meta.doc_id == doc_id), doc_id)
+        policy = self.library.policies_by_id.get(doc_id)
+        return policy.meta.short_title if policy else doc_id
 
     def source_name(self, doc_id: str) -> str:
         """A source's document as the sources list names it: short title, and number when it has one."""
-        meta = next((d.meta for d in self.documents if d.meta.doc_id == doc_id), None)
-        if meta is None:
+        policy = self.library.policies_by_id.get(doc_id)
+        if policy is None:
             return doc_id
+        meta = policy.meta
         return f"{meta.short_title}（{meta.document_number}）" if meta.document_number else meta.short_title
 
 

@@ -62,11 +62,12 @@ def _messages(turns: list[dict], compact: bool, index: ClauseIndex) -> list[dict
 
 
 def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | None = None) -> gr.Blocks:
-    index = ClauseIndex(assistant.documents, assistant.rulebook)
+    index = ClauseIndex(assistant.library, assistant.rulebook)
 
     def policy_warnings() -> list[str]:
         # The calculators know nothing of dates; the chat's own validity check covers the tabs.
-        return assistant.warnings_for({d.meta.doc_id for d in assistant.documents}, today(), Script.SIMPLIFIED)
+        every_policy = {policy.doc_id for policy in assistant.library.policies}
+        return assistant.warnings_for(every_policy, today(), Script.SIMPLIFIED)
 
     def safe_reply(session: str, message: str) -> Reply:
         try:
