@@ -227,8 +227,9 @@ class Assistant:
         if question.intent not in {Intent.ASK, Intent.CALCULATE} or (question.input_figures
                                                                     and not question.outside_asked):
             return None
-        reasons = self.direct.not_decided(question, self.library.policies[0].meta)
-        return NotStated(reasons=tuple(reasons)) if reasons else None
+        meta = self.library.policies[0].meta
+        reasons = self.direct.not_decided(question, meta)
+        return NotStated(reasons=tuple(reasons), policies=(meta.doc_id,)) if reasons else None
 
     @staticmethod
     def _items_of(reply: Reply, question: Question, state: ConversationState) -> list[str]:

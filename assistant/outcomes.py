@@ -79,6 +79,8 @@ class NotStated:
     reasons: tuple[str, ...] = ()
     # The clauses the reasons speak of ("what the clause does say"), cited with the reply.
     locations: tuple[ClauseRef, ...] = ()
+    # The policies the reasons speak of beside those of `locations`: the reply says whether they are in force.
+    policies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -243,3 +243,12 @@ def test_the_apps_sources_name_the_policy_by_short_title_and_number(both):
     shown = citation_html(1, reply.citations[0], index)
     meta = both.library.policy(DEMO.name).meta
     assert f"{meta.short_title}（{meta.document_number}）" in shown and "二、支持政策（二）" in shown
+
+
+def test_what_a_policy_does_not_state_warns_of_that_policy_alone(both):
+    """On FUYANG_DAYS the demo is not yet in force: a question the Fuyang policy leaves open says
+    nothing of the demo's dates."""
+    reply = both.reply("unstated", "银行贷款能贷多少", FUYANG_DAYS)
+    assert reply.status.value == "not_found" and reply.answer.startswith("政策原文没有规定")
+    assert [c.doc_id for c in reply.citations] == [FUYANG.name]
+    assert not any("智能制造提升措施" in warning for warning in reply.warnings)

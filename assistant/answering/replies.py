@@ -82,9 +82,10 @@ class ReplyWriter:
             return self._checkup_reply(outcome, today, script)
         if isinstance(outcome, NotStated):
             text = "\n".join(outcome.reasons) if outcome.reasons else self.not_found_text(script, outcome.foreign_place)
-            # Nothing is cited; when the caller asked about this policy (what it does not state),
-            # say whether it is in force. A question about something else gets no policy warning.
-            warnings = self.warnings_for(self.all_documents, today, script) if outcome.reasons else []
+            # When the caller asked about a policy (what it does not state), say whether that policy
+            # is in force. A question about something else gets no policy warning.
+            concerned = {ref.doc_id for ref in outcome.locations} | set(outcome.policies)
+            warnings = self.warnings_for(concerned, today, script) if outcome.reasons else []
             return Reply(session=session, status=Status.NOT_FOUND, answer=to_script(text, script), warnings=warnings,
                          citations=self.cite(list(outcome.locations), script))
         reply = self._with_warnings(Reply(session=session, status=Status.ANSWERED,

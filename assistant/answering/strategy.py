@@ -98,7 +98,8 @@ class ExtractiveAnswerer:
             retrieval = self.retriever.promote(retrieval, ref)
         if not (retrieval.in_scope or anchor) or not retrieval.hits:
             meta = self.meta_for(self.scope.document_for(question, state) or self.library.policies[0].doc_id)
-            return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated))
+            return NotStated(reasons=tuple(self.direct.build(question, [], None, meta, today).unstated),
+                             policies=(meta.doc_id,))
         top = retrieval.hits[0]
         if not items:
             # "我们是做数字化改造服务的": the one item the answering clause pays becomes the topic, so a
@@ -130,7 +131,7 @@ class ExtractiveAnswerer:
             return no_figure_set(self.rulebook.rule(unset[0]), question.script)
         direct = self.direct.build(question, items, top.clause, self.meta_for(top.clause.doc_id), today)
         if direct.unstated and not direct.lines:
-            return NotStated(reasons=tuple(direct.unstated))
+            return NotStated(reasons=tuple(direct.unstated), policies=(top.clause.doc_id,))
         # An answer resting on a chosen clause cites that clause alone.
         hits = retrieval.hits[:len(each_clause) or 1] if anchor else retrieval.hits
         lead = direct.lines + direct.unstated
