@@ -62,6 +62,8 @@ def test_rebuild_switches_to_a_new_collection_that_a_reader_follows(store):
     names = {c.name for c in chroma_client(settings).list_collections()}
     assert old_name not in names and new_name in names
     assert orphan_folders(settings) == set()
+    assert not index_versions.statistics_path(settings, old_name).exists()
+    assert index_versions.statistics_path(settings, new_name).exists()
 
 
 def test_an_unchanged_corpus_is_not_embedded_again_and_stays_in_place(store, monkeypatch):

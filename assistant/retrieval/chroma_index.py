@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import chromadb
@@ -32,6 +31,7 @@ from assistant.retrieval.index_versions import (
     new_collection_name,
     remove_orphan_segments,
     retire,
+    statistics_path,
     switch_to,
 )
 
@@ -43,7 +43,6 @@ log = logging.getLogger(__name__)
 EMBED_BATCH = 16
 # Vectors read per request when their statistics are computed from a collection (1.5 MB a page).
 STATISTICS_PAGE = 1000
-STATISTICS_DIR = "dense-statistics"
 T = TypeVar("T")
 
 
@@ -231,10 +230,6 @@ class ChromaVectors:
             if self._statistics is None or self._statistics[0] != clauses.name:
                 self._statistics = (clauses.name, collection_statistics(self.settings, clauses))
             return self._statistics[1]
-
-
-def statistics_path(settings: Settings, collection_name: str) -> Path:
-    return settings.data_dir / STATISTICS_DIR / f"{collection_name}.npz"
 
 
 def collection_statistics(settings: Settings, clauses: chromadb.Collection, *, fresh: bool = False) -> VectorStatistics:

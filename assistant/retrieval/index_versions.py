@@ -30,6 +30,8 @@ from assistant.config import Settings
 log = logging.getLogger(__name__)
 
 POINTER_SUFFIX = "-current"
+# Per collection, its vectors' mean and second moment (chroma_index.collection_statistics).
+STATISTICS_DIR = "dense-statistics"
 # Metadata key of a collection built by this program: when its build started (Unix seconds).
 BUILT_AT = "built_at"
 # After a switch the replaced collection is deleted only this much later, so queries that had
@@ -100,9 +102,25 @@ def retire(client: chromadb.ClientAPI, settings: Settings, previous: str | None)
             deleted.append(name)
     if deleted:
         log.info("index: deleted replaced collection(s) %s", ", ".join(deleted))
+    remove_orphan_statistics(settings, {found.name for found in client.list_collections()})
     if settings.chroma_mode == "embedded":
         remove_orphan_segments(settings.chroma_dir)
     return deleted
+
+
+def statistics_path(settings: Settings, collection_name: str) -> Path:
+    """A collection's vector statistics (chroma_index.collection_statistics), beside the data."""
+    return settings.data_dir / STATISTICS_DIR / f"{collection_name}.npz"
+
+
+def remove_orphan_statistics(settings: Settings, collections: set[str]) -> list[str]:
+    """Statistics files of collections that no longer exist; one still wanted is recomputed from
+    its collection, so removing too many costs time only."""
+    folder = settings.data_dir / STATISTICS_DIR
+    removed = [path.name for path in folder.glob("*.npz") if path.stem not in collections] if folder.is_dir() else []
+    for name in removed:
+        (folder / name).unlink(missing_ok=True)
+    return removed
 
 
 def _is_uuid(name: str) -> bool:
