@@ -11,6 +11,7 @@ decide when the policy does not answer a question, from each word's document fre
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +19,9 @@ from pathlib import Path
 
 import bm25s
 import numpy as np
+
+# bm25s sets its own logger to DEBUG when imported, whatever the application configured.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
 
 # k1 and b as rank_bm25's BM25Okapi had them when the fusion weight and the answerability
 # thresholds were chosen. The IDF is Lucene's, log(1 + (N - df + 0.5) / (df + 0.5)): positive for
