@@ -39,6 +39,9 @@ MANIFEST = "manifest.json"
 TOKENS = "tokens.sqlite3"
 # Clauses tokenised between commits of the token cache: what an interrupted build loses at most.
 TOKEN_BATCH = 2000
+# Digests looked up in one query: SQLite allows 32,766 bound values since 3.32; 500 keeps each
+# statement small.
+LOOKUP_BATCH = 500
 
 
 @dataclass(frozen=True)
@@ -140,8 +143,12 @@ class LexicalStore:
 
 
 def _cached(db: sqlite3.Connection, digests: set[str]) -> dict[str, list[str]]:
+    """The cached words of these digests, looked up by key rather than by reading the whole cache."""
     known: dict[str, list[str]] = {}
-    for digest, words in db.execute("SELECT digest, words FROM tokens"):
-        if digest in digests:
+    wanted = sorted(digests)
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start:start + LOOKUP_BATCH]
+        marks = ", ".join("?" * len(batch))
+        for digest, words in db.execute(f"SELECT digest, words FROM tokens WHERE digest IN ({marks})", batch):
             known[digest] = json.loads(words)
     return known
