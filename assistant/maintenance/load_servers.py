@@ -52,12 +52,20 @@ def start_chroma(path: Path, port: int, log_file) -> subprocess.Popen:
 
 def start_app(data_dir: Path, port: int, log_file, workers: int = 1, chroma_port: int | None = None
               ) -> subprocess.Popen:
-    """`policy-assistant serve` on 127.0.0.1 with a fresh data dir (and the Chroma server on
-    `chroma_port`, if given); returns once /api/health answers."""
+    """`policy-assistant index` then `serve` on 127.0.0.1, as `make run` starts the app, with a
+    fresh data dir (and the Chroma server on `chroma_port`, if given); returns once /api/health
+    answers. Indexed first, the server only opens saved indexes: it never loads the clause model."""
     env = os.environ | {"POLICY_ASSISTANT_DATA_DIR": str(data_dir), "FORWARDED_ALLOW_IPS": "127.0.0.1"}
     if chroma_port is not None:
         env |= {"POLICY_ASSISTANT_CHROMA_MODE": "http", "POLICY_ASSISTANT_CHROMA_HOST": "127.0.0.1",
                 "POLICY_ASSISTANT_CHROMA_PORT": str(chroma_port)}
+    try:
+        indexed = subprocess.run([sys.executable, "-m", "assistant.cli", "index"], env=env, stdout=log_file,
+                                 stderr=subprocess.STDOUT, timeout=START_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(f"`policy-assistant index` did not finish within {START_TIMEOUT:.0f} s") from None
+    if indexed.returncode:
+        raise RuntimeError(f"`policy-assistant index` failed (exit {indexed.returncode})")
     process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--host", "127.0.0.1",
                                 "--port", str(port), "--workers", str(workers)],
                                env=env, stdout=log_file, stderr=subprocess.STDOUT)

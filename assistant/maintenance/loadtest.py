@@ -248,8 +248,8 @@ def run_served(scratch: Path, workers: int, args: argparse.Namespace) -> tuple[b
             tail = (folder / "server.log").read_text(encoding="utf-8", errors="replace")[-3000:]
             print(f"{exc}\n--- server log (end) ---\n{tail}", file=sys.stderr)
             return False, f"{name}: did not start"
-        print(f"── {name}: app (real model) up on 127.0.0.1:{port} in {time.perf_counter() - started:.1f} s",
-              flush=True)
+        print(f"── {name}: app (real model) indexed and up on 127.0.0.1:{port} "
+              f"in {time.perf_counter() - started:.1f} s", flush=True)
         try:
             right, line = run_parts(f"http://127.0.0.1:{port}", args.rest_users, args.gradio_users, args.turns)
             print(load_servers.memory_line(app, chroma), flush=True)
