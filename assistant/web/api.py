@@ -15,7 +15,7 @@ from typing import Any
 import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -42,6 +42,7 @@ from assistant.web.guards import (
 )
 from assistant.web.headers import SecurityHeaders, inline_script_hashes
 from assistant.web.readiness import not_ready_message, readiness
+from assistant.web.tab_views import policy_page
 from assistant.web.uploads import NoUploads, prepare_gradio_temp_dir
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,14 @@ def create_app(assistant, today: date | None = None, settings: Settings | None =
         # Self-contained: the stock Swagger page loads its scripts from a CDN, which an
         # intranet portal cannot reach.
         return FileResponse(STATIC / "docs.html")
+
+    @api.get("/policy/{doc_id}", include_in_schema=False)
+    def policy_text(doc_id: str) -> HTMLResponse:
+        """One policy's text on a page of its own: where a large library's links point."""
+        page = policy_page(assistant.library, doc_id, current_day(), css())
+        if page is None:
+            raise ApiError(404, "not_found", f"政策库中没有这个政策：{doc_id}")
+        return HTMLResponse(page)
 
     @api.get("/embed", include_in_schema=False)
     def embed() -> FileResponse:

@@ -10,9 +10,11 @@ import html
 import re
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
+from assistant.corpus.documents import Clause
 from assistant.corpus.library import Library
 from assistant.language.text import to_simplified
 from calculators import RuleBook, format_yuan
@@ -44,6 +46,24 @@ def clause_anchor(doc_id: str, clause_id: str) -> str:
     return f"clause-{doc_id}-{clause_id}".replace(".", "-")
 
 
+# Up to this many policies, the policy tab holds every text and a source link jumps to its clause
+# there; beyond it each policy has its own page. A policy of this corpus's size (24 clauses) is
+# ~40 KB of HTML and a generated one of 50 clauses ~11 KB: 20 keep the tab, drawn again on every
+# page load, under ~1 MB, where 2,000 policies made it 22 MB.
+TEXTS_ON_TAB = 20
+TARGET_NEW_PAGE = ' target="_blank" rel="noopener"'
+
+
+def texts_on_tab(library: Library) -> bool:
+    return len(library.policies) <= TEXTS_ON_TAB
+
+
+def policy_href(doc_id: str, texts_here: bool, anchor: str | None = None) -> str:
+    """Where a link to a policy (or to one of its clauses) points: the tab, or the policy's page."""
+    fragment = anchor or f"policy-{doc_id}"
+    return f"#{fragment}" if texts_here else f"policy/{quote(doc_id, safe='')}#{fragment}"
+
+
 class ClauseIndex:
     """Finds the policy-tab anchor of a cited location, whatever script the reply is in, and the
     rule behind a calculation shown."""
@@ -52,7 +72,22 @@ class ClauseIndex:
         self.library = library
         self.rulebook = rulebook
 
+    def link(self, location: str, text: str, doc_id: str | None = None) -> str:
+        """The text as a link to the clause at `location` (on the tab or its policy's page), or
+        as plain text when no policy has a clause there."""
+        clause = self.clause_at(location, doc_id)
+        if clause is None:
+            return html.escape(text)
+        texts_here = texts_on_tab(self.library)
+        href = policy_href(clause.doc_id, texts_here, clause_anchor(clause.doc_id, clause.clause_id))
+        return (f'<a href="{html.escape(href)}" class="policy-link"{"" if texts_here else TARGET_NEW_PAGE}>'
+                f"{html.escape(text)}</a>")
+
     def anchor(self, location: str, doc_id: str | None = None) -> str | None:
+        clause = self.clause_at(location, doc_id)
+        return clause_anchor(clause.doc_id, clause.clause_id) if clause else None
+
+    def clause_at(self, location: str, doc_id: str | None = None) -> Clause | None:
         """Without `doc_id`, the first policy with a clause there: each policy's text is read when
         it is first looked into."""
         location = to_simplified(location)
@@ -60,11 +95,7 @@ class ClauseIndex:
             policies = self.library.policies
         else:
             policies = [self.library.policies_by_id[doc_id]] if doc_id in self.library.policies_by_id else []
-        for policy in policies:
-            clause = policy.clause_at(location)
-            if clause is not None:
-                return clause_anchor(policy.doc_id, clause.clause_id)
-        return None
+        return next((clause for policy in policies if (clause := policy.clause_at(location))), None)
 
     def short_title(self, doc_id: str) -> str:
         policy = self.library.policies_by_id.get(doc_id)
@@ -77,13 +108,6 @@ class ClauseIndex:
             return doc_id
         meta = policy.meta
         return f"{meta.short_title}（{meta.document_number}）" if meta.document_number else meta.short_title
-
-
-def _link(index: ClauseIndex, location: str, doc_id: str | None, text: str) -> str:
-    anchor = index.anchor(location, doc_id)
-    if not anchor:
-        return html.escape(text)
-    return f'<a href="#{anchor}" class="policy-link">{html.escape(text)}</a>'
 
 
 def _money(value: Any) -> Any:
@@ -116,7 +140,7 @@ def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str =
     given = inputs_text(calc, index)
     if given:
         lines.append(f"填入数据：{html.escape(given)}")
-    lines.append(f"依据条款：{_link(index, calc.clause, None, calc.clause)}")
+    lines.append(f"依据条款：{index.link(calc.clause, calc.clause)}")
     if calc.reason:
         lines.append(f"不符合原因：{html.escape(calc.reason)}")
     text = "<br>".join(lines)
@@ -129,7 +153,7 @@ def calculation_markdown(calc: CalculationOut, index: ClauseIndex, answer: str =
 
 def citation_html(number: int, cite: Citation, index: ClauseIndex) -> str:
     where = f"{cite.location} · {index.source_name(cite.doc_id)}"
-    link = _link(index, cite.location, cite.doc_id, "在“政策原文”中查看此条 →")
+    link = index.link(cite.location, "在“政策原文”中查看此条 →", cite.doc_id)
     quote = html.escape(cite.text).replace("\n", "<br>")
     return (f'<details class="source"><summary>来源{number}：{html.escape(where)}</summary>'
             f'<div class="source-body"><div class="source-doc">《{html.escape(cite.source)}》'
@@ -196,7 +220,7 @@ def compact_markdown(reply: Reply, index: ClauseIndex) -> str:
     # The warning keeps its highlighted box even in the short form: it changes the answer.
     body = md_escape(compact_text(reply.model_copy(update={"warnings": []}), index))
     warnings = [warning_html(w) for w in reply.warnings]
-    links = " ".join(_link(index, c.location, c.doc_id, f"查看条款：{c.location}") for c in reply.citations)
+    links = " ".join(index.link(c.location, f"查看条款：{c.location}", c.doc_id) for c in reply.citations)
     return "\n\n".join(p for p in (body, *warnings, links, f'<div class="disclaimer">{DISCLAIMER}</div>') if p)
 
 

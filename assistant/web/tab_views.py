@@ -10,11 +10,20 @@ from collections.abc import Sequence
 from datetime import date
 
 from assistant.answering.calculations import to_contract
-from assistant.corpus.documents import Document
-from assistant.corpus.library import Library, Validity
+from assistant.corpus.documents import Document, DocumentMeta
+from assistant.corpus.library import Library, Policy, Validity
 from assistant.language.text import to_simplified
 from assistant.web.catalogue import badge_html
-from assistant.web.chat_view import ClauseIndex, amount_headline, clause_anchor, inputs_text, warning_html
+from assistant.web.chat_view import (
+    TARGET_NEW_PAGE,
+    ClauseIndex,
+    amount_headline,
+    clause_anchor,
+    inputs_text,
+    policy_href,
+    texts_on_tab,
+    warning_html,
+)
 from calculators import Calculation, EligibilityReport, ItemAssessment, format_yuan
 
 _STATE_MARK = {"met": ("✓", "已满足"), "not_met": ("✗", "不满足"), "unknown": ("?", "待确认")}
@@ -27,9 +36,7 @@ def e(text: object) -> str:
 
 
 def policy_link(index: ClauseIndex, location: str, label: str | None = None) -> str:
-    anchor = index.anchor(location)
-    text = e(label or location)
-    return f'<a href="#{anchor}" class="policy-link">{text}</a>' if anchor else text
+    return index.link(location, label or location)
 
 
 def message_html(message: str, kind: str = "error") -> str:
@@ -102,8 +109,7 @@ def eligibility_html(report: EligibilityReport, index: ClauseIndex, warnings: Se
     return "".join(parts)
 
 
-def validity_badge(document: Document, today: date) -> str:
-    meta = document.meta
+def validity_badge(meta: DocumentMeta, today: date) -> str:
     validity = (Validity.IN_FORCE if meta.in_force_on(today)
                 else Validity.EXPIRED if today > meta.in_force_until else Validity.NOT_YET)
     return badge_html(validity, meta.in_force_from, meta.in_force_until)
@@ -120,37 +126,57 @@ def _clause_html(document: Document, clause) -> str:
 
 
 def policy_html(library: Library, today: date) -> str:
-    """The library's list with status badges, then each policy's facts and text, in force first."""
+    """The library's list with status badges, then each policy's facts and text, in force first.
+    A library too large for one page lists its policies, each opening its own page (policy_page)."""
     policies = library.ordered(today)
+    texts_here = texts_on_tab(library)
     rows = "".join(
-        f'<li><a href="#policy-{e(policy.doc_id)}" class="policy-link">《{e(policy.meta.short_title)}》</a>'
+        f'<li><a href="{policy_href(policy.doc_id, texts_here)}" class="policy-link"'
+        f'{"" if texts_here else TARGET_NEW_PAGE}>《{e(policy.meta.short_title)}》</a>'
         f'{e("（" + policy.meta.document_number + "）") if policy.meta.document_number else ""} '
-        f'{validity_badge(policy.document, today)}</li>' for policy in policies)
-    parts = [f'<nav class="library"><h2>政策库（{len(policies)}份）</h2><ul>{rows}</ul></nav>']
-    for policy in policies:
-        document, meta = policy.document, policy.meta
-        facts = [("发文机关", meta.issuer), ("文号", meta.document_number or "—"), ("文件类型", meta.document_type),
-                 ("审议通过", meta.adopted_by or "—"), ("印发日期", f"{meta.issued:%Y-%m-%d}"),
-                 ("公开日期", f"{meta.published:%Y-%m-%d}" if meta.published else "—"),
-                 ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
-                 ("主管部门", meta.department_named),
-                 ("同时废止", meta.repeals_text or "—")]
-        successors = library.successors(policy.doc_id)
-        if successors:
-            facts.append(("已被替代", "、".join(f"《{other.meta.title}》" for other in successors)))
-        table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
-        cleaned = ("（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）"
-                   if document.pinyin_notes_removed or document.boilerplate_lines_removed else "")
-        parts.append(f'<article class="policy" id="policy-{e(policy.doc_id)}"><h2>{e(meta.title)} '
-                     f'{validity_badge(document, today)}</h2><table class="facts">{table}</table>'
-                     f'<p class="policy-note">以下为政策原文{cleaned}。'
-                     f'点击问答中的“来源”可直接跳到对应条款。今天：{today:%Y-%m-%d}</p>')
-        section = None
-        for clause in document.clauses:
-            heading = clause.location.split("（")[0] if clause.section else None
-            if heading and heading != section:
-                parts.append(f'<h3 class="policy-section">{e(heading)}</h3>')
-            section = heading or section
-            parts.append(_clause_html(document, clause))
-        parts.append("</article>")
+        f'{validity_badge(policy.meta, today)}</li>' for policy in policies)
+    note = "" if texts_here else (f'<p class="policy-note">政策库共{len(policies)}份，点击名称在新页面查看原文；'
+                                  f"问答中的“来源”同样打开该政策的原文页。</p>")
+    parts = [f'<nav class="library"><h2>政策库（{len(policies)}份）</h2>{note}<ul>{rows}</ul></nav>']
+    if texts_here:
+        parts += [policy_article(library, policy, today) for policy in policies]
+    return "".join(parts)
+
+
+def policy_page(library: Library, doc_id: str, today: date, css: str) -> str | None:
+    """One policy's facts and text as a page of its own; None when the library has no such policy."""
+    policy = library.policies_by_id.get(doc_id)
+    if policy is None:
+        return None
+    return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(policy.meta.title)}</title>'
+            f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{css}</style></head>'
+            f'<body><div id="policy-text">{policy_article(library, policy, today)}</div></body></html>')
+
+
+def policy_article(library: Library, policy: Policy, today: date) -> str:
+    document, meta = policy.document, policy.meta
+    facts = [("发文机关", meta.issuer), ("文号", meta.document_number or "—"), ("文件类型", meta.document_type),
+             ("审议通过", meta.adopted_by or "—"), ("印发日期", f"{meta.issued:%Y-%m-%d}"),
+             ("公开日期", f"{meta.published:%Y-%m-%d}" if meta.published else "—"),
+             ("有效期", f"{meta.in_force_from:%Y-%m-%d} 至 {meta.in_force_until:%Y-%m-%d}"),
+             ("主管部门", meta.department_named),
+             ("同时废止", meta.repeals_text or "—")]
+    successors = library.successors(policy.doc_id)
+    if successors:
+        facts.append(("已被替代", "、".join(f"《{other.meta.title}》" for other in successors)))
+    table = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
+    cleaned = ("（转载稿为繁体，已转为简体显示，并去除了转载网站附加的拼音注音和版权信息）"
+               if document.pinyin_notes_removed or document.boilerplate_lines_removed else "")
+    parts = [f'<article class="policy" id="policy-{e(policy.doc_id)}"><h2>{e(meta.title)} '
+             f'{validity_badge(meta, today)}</h2><table class="facts">{table}</table>'
+             f'<p class="policy-note">以下为政策原文{cleaned}。'
+             f'点击问答中的“来源”可直接跳到对应条款。今天：{today:%Y-%m-%d}</p>']
+    section = None
+    for clause in document.clauses:
+        heading = clause.location.split("（")[0] if clause.section else None
+        if heading and heading != section:
+            parts.append(f'<h3 class="policy-section">{e(heading)}</h3>')
+        section = heading or section
+        parts.append(_clause_html(document, clause))
+    parts.append("</article>")
     return "".join(parts)

@@ -14,7 +14,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.contract import Reply, Status
-from assistant.corpus.library import Library
+from assistant.corpus.library import Library, Validity
 from assistant.integrations.llm.streaming import reply_stream, streams
 from assistant.language.text import Script
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
@@ -49,6 +49,8 @@ EXAMPLES = [
 # Seconds between the growing prefixes of an answer: fast enough that nobody waits for the
 # effect, slow enough to see the answer arrive rather than pop in.
 TYPING_DELAY = 0.03
+# Policies named in the title bar: the header is one line, and a library may hold thousands in force.
+HEADER_POLICIES = 3
 
 
 def _messages(turns: list[dict], compact: bool, index: ClauseIndex) -> list[dict]:
@@ -208,9 +210,12 @@ def build_ui(assistant, today: Callable[[], date], feedback: FeedbackStore | Non
 
 
 def _header(library: Library, today: date) -> str:
-    """The policies in force (else the library's first policy), each with its badge."""
-    shown = library.in_force(today) or library.ordered(today)[:1]
-    sources = " ".join(f"依据《{html.escape(policy.meta.title)}》{validity_badge(policy.document, today)}"
+    """The policies in force, newest first (else the library's first policy), each with its badge;
+    the others counted."""
+    ordered = library.ordered(today)
+    in_force = [policy for policy in ordered if policy.validity(today) is Validity.IN_FORCE]
+    shown = (in_force or ordered[:1])[:HEADER_POLICIES]
+    sources = " ".join(f"依据《{html.escape(policy.meta.title)}》{validity_badge(policy.meta, today)}"
                        for policy in shown)
     others = len(library.policies) - len(shown)
     if others:

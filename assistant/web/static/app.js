@@ -1,5 +1,6 @@
 // A citation's link points at a clause anchor in the policy tab, a library entry at its policy.
 // Tabs render their content only once opened, so open the tab first, then wait for the anchor.
+// A link with a path before its anchor (a large library's policy page) is left to the browser.
 (function () {
   function policyTabButton() {
     return Array.from(document.querySelectorAll('button[role="tab"]'))
@@ -16,7 +17,7 @@
     }
   }
   document.addEventListener('click', function (event) {
-    var link = event.target.closest ? event.target.closest('a[href*="#clause-"], a[href*="#policy-"]') : null;
+    var link = event.target.closest ? event.target.closest('a[href^="#clause-"], a[href^="#policy-"]') : null;
     if (!link) { return; }
     event.preventDefault();
     event.stopPropagation();
