@@ -187,7 +187,8 @@ class Assistant:
             # "运营费用按多少比例补": the item sets no figure to compute, which is what the policy does not state.
             state.topic.item = question.item
             return no_figure_set(self.rulebook.rule(question.item), question.script)
-        if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN}:
+        if question.intent in {Intent.CALCULATE, Intent.ANSWER_PENDING, Intent.EXPLAIN} \
+                and self.calculator.takes(question, state):
             return self.calculator.turn(question, state)
         # A question asked in the middle of a calculation ("软件算不算在门槛里") leaves the
         # question asked back, and every figure given, where they were.

@@ -252,3 +252,18 @@ def test_what_a_policy_does_not_state_warns_of_that_policy_alone(both):
     assert reply.status.value == "not_found" and reply.answer.startswith("政策原文没有规定")
     assert [c.doc_id for c in reply.citations] == [FUYANG.name]
     assert not any("智能制造提升措施" in warning for warning in reply.warnings)
+
+
+def test_a_library_without_calculators_answers_money_questions_from_the_text(tmp_path):
+    """Policies with no rules file: figures naming no calculator's item are read as a question."""
+    from assistant.config import Settings
+    from assistant.maintenance import scale_library
+    from tests.conftest import build_fast_assistant
+
+    scale_library.policy_folders(tmp_path / "corpus", 2 * scale_library.CLAUSES_PER_POLICY)
+    assistant = build_fast_assistant(Settings(corpus_dir=tmp_path / "corpus", data_dir=tmp_path / "data"))
+    assert not assistant.rulebook.rules
+    for message in ("工业机器人买了420万补多少", "投了300万搞改造，能补多少"):
+        reply = assistant.reply(None, message, TODAY)
+        assert reply.status.value in {"answered", "not_found"}, (message, reply.answer)
+        assert not reply.calculations

@@ -33,6 +33,12 @@ class CalculatorDialogue:
         self.rules = {rule.id: rule for rule in rulebook.rules}
         self.vocabulary = vocabulary
 
+    def takes(self, question: Question, state: ConversationState) -> bool:
+        """Figures that name no item go to the library's calculators paid on such money; a library
+        with none of them (policies without rules) leaves the message to be answered from the text."""
+        return (question.item is not None or question.intent is not Intent.CALCULATE or bool(state.frames)
+                or bool(which_item.candidates(self.rulebook, question.input_figures)))
+
     def turn(self, question: Question, state: ConversationState) -> CalculatorOutcome:
         """A CALCULATE, ANSWER_PENDING or EXPLAIN turn. The figures it gives change the item's
         frame; a turn whose figures the calculator refuses leaves the frames as they were."""
