@@ -150,7 +150,8 @@ def policy_page(library: Library, doc_id: str, today: date, css: str) -> str | N
         return None
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>{e(policy.meta.title)}</title>'
             f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{css}</style></head>'
-            f'<body><div id="policy-text">{policy_article(library, policy, today)}</div></body></html>')
+            f'<body style="max-width: 960px; margin: 24px auto; padding: 0 16px">'
+            f'<div id="policy-text">{policy_article(library, policy, today)}</div></body></html>')
 
 
 def policy_article(library: Library, policy: Policy, today: date) -> str:
