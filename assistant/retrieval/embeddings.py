@@ -23,7 +23,7 @@ from chromadb.utils.embedding_functions import register_embedding_function
 from langchain_core.embeddings import Embeddings
 
 from assistant.config import Settings
-from assistant.maintenance.model_prep import MARKER, PROMPTS, VARIANT
+from assistant.retrieval.bundled_model import MARKER, PROMPTS, VARIANT
 
 
 class ModelNotPrepared(RuntimeError):
