@@ -10,7 +10,8 @@ from decimal import Decimal
 
 import pytest
 
-from assistant.corpus.library import Validity, load_library
+from assistant.corpus.library import load_library
+from assistant.corpus.policy import Validity
 from assistant.corpus.routing import PolicyRouter
 from assistant.web.catalogue import policy_entries
 from tests.libraries import DEMO, FUYANG, assistant_over, edit, make_corpus

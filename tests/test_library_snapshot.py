@@ -15,7 +15,10 @@ import pytest
 from assistant.config import Settings
 from assistant.corpus import documents as documents_module
 from assistant.corpus import library as library_module
-from assistant.corpus.library import RULES, load_library
+from assistant.corpus import policy as policy_module
+from assistant.corpus import snapshot as snapshot_module
+from assistant.corpus.library import load_library
+from assistant.corpus.policy import RULES
 from assistant.language.tokenizer import tokenizer_for
 from assistant.language.vocabulary import Vocabulary
 from assistant.maintenance import scale_library
@@ -43,13 +46,13 @@ def _load(corpus_dir, snapshot=None):
 
 def _parses(monkeypatch) -> list[str]:
     parsed: list[str] = []
-    real = library_module.parse_document
+    real = policy_module.parse_document
 
     def counting(meta, raw):
         parsed.append(meta.doc_id)
         return real(meta, raw)
 
-    monkeypatch.setattr(library_module, "parse_document", counting)
+    monkeypatch.setattr(policy_module, "parse_document", counting)
     return parsed
 
 
@@ -75,7 +78,7 @@ def test_a_library_from_its_snapshot_is_the_parsed_library(corpus, tmp_path, mon
     assert served.rulebook.rules and served.rulebook == parsed.rulebook
 
 
-def test_only_a_changed_folder_is_parsed_again_and_a_removed_one_forgotten(corpus, tmp_path, monkeypatch):
+def test_only_a_changed_folder_is_parsed_again_and_a_removed_one_retired(corpus, tmp_path, monkeypatch):
     snapshot = tmp_path / "library.sqlite3"
     before = _load(corpus, snapshot)
     changed = before.policies[1]  # a generated policy: the real one's text is checked by its SHA-256
@@ -90,11 +93,34 @@ def test_only_a_changed_folder_is_parsed_again_and_a_removed_one_forgotten(corpu
     assert "测试新增" in after.policy(changed.doc_id).search_text
     assert before.policies[2].doc_id not in after.policies_by_id
     with sqlite3.connect(snapshot) as db:
-        folders = {folder for (folder,) in db.execute("SELECT folder FROM policies")}
+        folders = {folder for (folder,) in db.execute("SELECT folder FROM policies WHERE retired_at IS NULL")}
     assert folders == {p.folder.name for p in after.policies}
     calls.clear()
     _load(corpus, snapshot)
     assert calls == []
+
+
+def test_a_process_started_before_a_change_keeps_reading_its_version(corpus, tmp_path, monkeypatch, caplog):
+    snapshot = tmp_path / "library.sqlite3"
+    _load(corpus, snapshot)
+    running = _load(corpus, snapshot)  # a server's library: no text read yet
+    policy = running.policies[1]
+    text = policy.folder / policy.meta.file
+    text.write_text(text.read_text(encoding="utf-8").replace("给予", "给予改后", 1), encoding="utf-8")
+    _touch(text, "")
+    assert "改后" in _load(corpus, snapshot).policy(policy.doc_id).search_text  # `index` saves the new one
+    assert "改后" not in policy.document.text
+
+    monkeypatch.setattr(snapshot_module, "RETIRED_ROW_SECONDS", -1.0)
+    _load(corpus, snapshot)  # the next save drops the old version at once
+    stale = running.policies[2]
+    stale_text = stale.folder / stale.meta.file
+    stale_text.write_text(stale_text.read_text(encoding="utf-8").replace("给予", "给予再改", 1), encoding="utf-8")
+    _touch(stale_text, "")
+    _load(corpus, snapshot)
+    with caplog.at_level(logging.WARNING):
+        assert "再改" in stale.document.text  # its version is gone: the folder as it is now
+    assert "no longer saved" in caplog.text
 
 
 def test_new_parsing_code_parses_every_folder_again(corpus, tmp_path, monkeypatch):

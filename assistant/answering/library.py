@@ -8,7 +8,8 @@ from datetime import date
 
 from assistant.answering import extractive
 from assistant.answering.extractive import capitalised, day_in
-from assistant.corpus.library import Library, Policy, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Policy, Validity
 from assistant.corpus.routing import PolicyRouter
 from assistant.language.text import Script
 from assistant.language.wording import Wording, wording

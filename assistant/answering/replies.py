@@ -11,7 +11,8 @@ from assistant.answering.calculations import calculated_text, error_text, needs_
 from assistant.answering.extractive import capitalised, day_in
 from assistant.contract import Citation, Reply, Status
 from assistant.corpus.documents import Clause, ClauseRef, rule_clause
-from assistant.corpus.library import Library, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Validity
 from assistant.dialogue.checkup import questionnaire, report_text
 from assistant.language.text import Script, to_script
 from assistant.language.vocabulary import Vocabulary

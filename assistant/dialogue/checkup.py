@@ -9,7 +9,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from assistant.corpus.library import Library, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Validity
 from assistant.dialogue import slots
 from assistant.dialogue.state import ConversationState
 from assistant.language.text import Script

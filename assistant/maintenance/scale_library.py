@@ -19,7 +19,8 @@ import yaml
 
 from assistant.config import REPO_ROOT
 from assistant.corpus.documents import Clause
-from assistant.corpus.library import METADATA, POLICIES
+from assistant.corpus.library import POLICIES
+from assistant.corpus.policy import METADATA
 from assistant.retrieval.lexical_store import Passage
 
 CLAUSES_PER_POLICY = 50

@@ -7,7 +7,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from assistant.corpus.library import Library, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Validity
 
 # How the policy tab labels a status.
 BADGES = {Validity.IN_FORCE: ("ok", "现行有效"), Validity.NOT_YET: ("maybe", "尚未施行"),

@@ -11,7 +11,8 @@ from datetime import date
 
 from assistant.answering.calculations import to_contract
 from assistant.corpus.documents import Document, DocumentMeta
-from assistant.corpus.library import Library, Policy, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Policy, Validity
 from assistant.language.text import to_simplified
 from assistant.web.catalogue import badge_html
 from assistant.web.chat_view import (

@@ -14,7 +14,8 @@ from pathlib import Path
 import gradio as gr
 
 from assistant.contract import Reply, Status
-from assistant.corpus.library import Library, Validity
+from assistant.corpus.library import Library
+from assistant.corpus.policy import Validity
 from assistant.integrations.llm.streaming import reply_stream, streams
 from assistant.language.text import Script
 from assistant.storage.feedback import FeedbackIn, FeedbackStore
