@@ -94,7 +94,7 @@ class ClauseIndex:
         if doc_id is None:
             policies = self.library.policies
         else:
-            policies = [self.library.policies_by_id[doc_id]] if doc_id in self.library.policies_by_id else []
+            policies = (self.library.policies_by_id[doc_id],) if doc_id in self.library.policies_by_id else ()
         return next((clause for policy in policies if (clause := policy.clause_at(location))), None)
 
     def short_title(self, doc_id: str) -> str:

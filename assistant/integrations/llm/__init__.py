@@ -8,6 +8,7 @@ the parts of the policy library it reads (`PolicyParts`), never from the Assista
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -31,7 +32,7 @@ class PolicyParts:
 
     documents: tuple[Document, ...]
     rulebook: RuleBook
-    clauses: dict[ClauseRef, tuple[Clause, str]]
+    clauses: Mapping[ClauseRef, tuple[Clause, str]]
     retriever: PolicyRetriever
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Mapping
 from datetime import date
 
 from assistant.answering import extractive
@@ -70,7 +71,7 @@ class ModelAnswerer:
     streams = True
 
     def __init__(self, loop: ToolLoop, fallback: AnsweringStrategy, guard: GroundingGuard,
-                 clauses: dict[ClauseRef, tuple[Clause, str]], rulebook: RuleBook, *, deadline_seconds: float,
+                 clauses: Mapping[ClauseRef, tuple[Clause, str]], rulebook: RuleBook, *, deadline_seconds: float,
                  parallel_turns: int = MAX_PARALLEL_TURNS) -> None:
         self.loop = loop
         self.fallback = fallback
