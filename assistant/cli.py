@@ -150,7 +150,7 @@ def run_index(args: argparse.Namespace) -> int:
     from assistant.retrieval.indexes import update_index
 
     settings = get_settings()
-    library = load_library(settings.corpus_dir)
+    library = load_library(settings.corpus_dir, settings.library_snapshot)  # the one update_index reads
     for policy in library.policies:
         meta = policy.meta
         print(f"policy {policy.doc_id}: {len(policy.document.clauses)} clauses, {len(policy.rulebook.rules)} "
@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     set_offline_environment()
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     install_log_masking(get_settings().mask_personal_data)  # phone and ID numbers never reach a log
-    for chatty in ("sentence_transformers", "httpx", "chromadb", "bm25s"):
+    for chatty in ("sentence_transformers", "httpx", "chromadb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
     today = args.today or date.today()

@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from assistant.config import Settings
-from assistant.corpus.library import load_library
+from assistant.corpus.library import Library, load_library
+from assistant.corpus.policy import Policy
 from assistant.language.tokenizer import tokenizer_for
 from assistant.language.vocabulary import Vocabulary
 from assistant.maintenance import scale_library
@@ -19,7 +20,7 @@ from assistant.retrieval.chroma_index import ChromaVectors, chroma_client
 from assistant.retrieval.dense import InMemoryVectors, VectorStatistics
 from assistant.retrieval.embeddings import HashingEmbedder
 from assistant.retrieval.hybrid import DENSE_WEIGHT, HybridRetriever, LibraryClauses
-from assistant.retrieval.lexical_store import LexicalStore, Passage, lexical_in_memory, passages_of
+from assistant.retrieval.lexical_store import LexicalStore, lexical_in_memory, passages_of
 
 QUESTIONS = ["工业机器人补贴多少", "专题培训会给不给补贴", "省级工业互联网平台一次性补助", "政策什么时候到期",
              "申报要什么材料", "数字化车间认定有奖励吗", "杭州以外的企业能申请吗", "robot subsidy"]
@@ -95,22 +96,29 @@ def test_fusing_top_candidates_ranks_as_fusing_every_clause(library_parts, quest
     assert keys == fused_over_every_clause(retriever, documents, question)
 
 
+def _with_last_clause_changed(library: Library) -> Library:
+    policy = library.policies[-1]
+    document = policy.document
+    last = document.clauses[-1].model_copy(update={"search_text": document.clauses[-1].search_text + "新增条款文字"})
+    changed = document.model_copy(update={"clauses": [*document.clauses[:-1], last]})
+    return Library(policies=(*library.policies[:-1], Policy.parsed(changed, policy.rulebook, policy.folder)))
+
+
 def test_a_saved_index_opens_for_the_same_library_and_not_for_a_changed_one(library_parts, tmp_path):
     _, library, tokenizer = library_parts
-    documents = library.documents
-    passages = passages_of(documents)
+    name = indexes.library_fingerprint(library, tokenizer, HashingEmbedder())
     store = LexicalStore(tmp_path)
-    built = store.open_or_build(passages, tokenizer)
-    name = store.current()
-    opened = store.open(lexical_store.fingerprint(passages, tokenizer))
+    built = store.build(passages_of(library.documents), tokenizer, name=name, progress=False)
+    opened = store.open(name)
     assert opened is not None and opened.keys == built.keys
     tokens = tokenizer.tokens("工业机器人补贴")
     assert opened.match(tokens).rows.tolist() == built.match(tokens).rows.tolist()
     assert opened.match(tokens).scores == pytest.approx(built.match(tokens).scores)
 
-    changed = [*passages[:-1], Passage(passages[-1].key, passages[-1].text + "新增条款文字")]
-    assert store.open(lexical_store.fingerprint(changed, tokenizer)) is None
-    store.open_or_build(changed, tokenizer)
+    changed = _with_last_clause_changed(library)
+    changed_name = indexes.library_fingerprint(changed, tokenizer, HashingEmbedder())
+    assert store.open(changed_name) is None
+    store.build(passages_of(changed.documents), tokenizer, name=changed_name, progress=False)
     assert store.current() != name
     assert not (store.folder / name).exists()  # the index it replaced is removed
 
@@ -130,12 +138,12 @@ def test_an_interrupted_build_resumes_from_the_words_it_had_cached(library_parts
 
     monkeypatch.setattr(tokenizer, "tokens", tokens_then_stop)
     with pytest.raises(KeyboardInterrupt):
-        LexicalStore(tmp_path).build(passages, tokenizer, progress=False)
+        LexicalStore(tmp_path).build(passages, tokenizer, name="generated", progress=False)
     assert LexicalStore(tmp_path).current() is None  # nothing half-built is ever current
 
     calls.clear()
     monkeypatch.setattr(tokenizer, "tokens", lambda text: calls.append(text) or real_tokens(text))
-    index = LexicalStore(tmp_path).build(passages, tokenizer, progress=False)
+    index = LexicalStore(tmp_path).build(passages, tokenizer, name="generated", progress=False)
     assert len(calls) == 450 - 200  # two whole batches were kept
     assert len(index) == 450
 
@@ -183,8 +191,7 @@ def test_on_a_larger_library_the_top_candidates_still_rank_as_every_clause(libra
 
 def test_an_index_saved_with_other_scoring_is_not_opened(library_parts, tmp_path, monkeypatch):
     _, library, tokenizer = library_parts
-    documents = library.documents
-    passages = passages_of(documents)
-    LexicalStore(tmp_path).open_or_build(passages, tokenizer)
-    monkeypatch.setattr(lexical_store, "SCORING", "bm25s robertson k1=1.2 b=0.75")
-    assert LexicalStore(tmp_path).open(lexical_store.fingerprint(passages, tokenizer)) is None
+    name = indexes.library_fingerprint(library, tokenizer, HashingEmbedder())
+    LexicalStore(tmp_path).build(passages_of(library.documents), tokenizer, name=name, progress=False)
+    monkeypatch.setattr(indexes, "SCORING", "bm25s robertson k1=1.2 b=0.75")
+    assert LexicalStore(tmp_path).open(indexes.library_fingerprint(library, tokenizer, HashingEmbedder())) is None

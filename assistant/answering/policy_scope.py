@@ -20,15 +20,15 @@ from assistant.understanding.question import Question
 class PolicyScope:
     def __init__(self, library: Library) -> None:
         self.library = library
-        self.documents = library.policies_by_id  # in folder order
+        self.policies = library.policies_by_id  # in folder order
 
     def document_for(self, question: Question, state: ConversationState) -> str | None:
         """The policy a question about "the document" means: the one named, the conversation's,
         else the first in the message's order."""
         for doc_id in (state.policy, state.topic.doc_id, *question.policies):
-            if doc_id in self.documents:
+            if doc_id in self.policies:
                 return doc_id
-        return next(iter(self.documents), None)
+        return next(iter(self.policies), None)
 
     def closing_of(self, question: Question, state: ConversationState) -> ClauseRef | None:
         doc_id = self.document_for(question, state)
@@ -41,7 +41,7 @@ class PolicyScope:
         hits = retrieval.hits
         if len({hit.clause.doc_id for hit in hits}) < 2:
             return retrieval
-        if state.policy in self.documents:
+        if state.policy in self.policies:
             kept = [hit for hit in hits if hit.clause.doc_id == state.policy]
             return replace(retrieval, hits=kept) if kept else retrieval
         order = list(question.policies)

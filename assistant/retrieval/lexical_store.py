@@ -6,7 +6,7 @@
         tokens.sqlite3     each clause's words by content digest: a build tokenises only clauses
                            it has not seen, and an interrupted build resumes where it stopped
 
-A serving process opens the index named by CURRENT when its fingerprint (every clause's key and
+A serving process opens the index named by CURRENT when its fingerprint (indexes.py: every clause's key and
 searched text, the words the tokenizer reads, and how BM25 is scored) matches the library it serves; otherwise it
 builds one and saves it. A new index is written into its own folder and CURRENT replaced after,
 so a process reading the old one (memory-mapped) is never handed half a file."""
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import shutil
 import sqlite3
 import sys
@@ -29,9 +28,7 @@ from tqdm import tqdm
 from assistant.corpus.documents import Document
 from assistant.language.tokenizer import Tokenizer
 from assistant.retrieval.dense import clause_key
-from assistant.retrieval.lexical import SCORING, LexicalIndex
-
-log = logging.getLogger(__name__)
+from assistant.retrieval.lexical import LexicalIndex
 
 LEXICAL_DIR = "lexical"
 CURRENT = "CURRENT"
@@ -56,13 +53,6 @@ def passages_of(documents: Sequence[Document]) -> list[Passage]:
     return [Passage(clause_key(c.doc_id, c.clause_id), c.search_text) for d in documents for c in d.clauses]
 
 
-def fingerprint(passages: Sequence[Passage], tokenizer: Tokenizer) -> str:
-    digest = hashlib.sha256(f"{SCORING}\x00{tokenizer.fingerprint}".encode())
-    for passage in passages:
-        digest.update(f"\x00{passage.key}\x01{passage.text}".encode())
-    return digest.hexdigest()[:32]
-
-
 def lexical_in_memory(documents: Sequence[Document], tokenizer: Tokenizer) -> LexicalIndex:
     """Built and kept in memory only: tests and one-off tools over a small library."""
     passages = passages_of(documents)
@@ -78,23 +68,15 @@ class LexicalStore:
         return pointer.read_text(encoding="utf-8").strip() if pointer.exists() else None
 
     def open(self, wanted: str) -> LexicalIndex | None:
-        """The saved index when it was built from exactly these passages and words."""
+        """The saved index named `wanted` when it is the current one."""
         if self.current() != wanted or not (self.folder / wanted / MANIFEST).exists():
             return None
         manifest = json.loads((self.folder / wanted / MANIFEST).read_text(encoding="utf-8"))
         return LexicalIndex.load(self.folder / wanted, manifest["keys"])
 
-    def open_or_build(self, passages: Sequence[Passage], tokenizer: Tokenizer, progress: bool = False) -> LexicalIndex:
-        wanted = fingerprint(passages, tokenizer)
-        opened = self.open(wanted)
-        if opened is not None:
-            return opened
-        log.info("lexical index: building for %d clauses (none saved for this library yet)", len(passages))
-        return self.build(passages, tokenizer, progress=progress, name=wanted)
-
-    def build(self, passages: Sequence[Passage], tokenizer: Tokenizer, *, progress: bool = True,
-              name: str | None = None) -> LexicalIndex:
-        name = name or fingerprint(passages, tokenizer)
+    def build(self, passages: Sequence[Passage], tokenizer: Tokenizer, *, name: str,
+              progress: bool = True) -> LexicalIndex:
+        """Saved under `name` (indexes.library_fingerprint) and made the current one."""
         self.folder.mkdir(parents=True, exist_ok=True)
         tokens = self._tokens(passages, tokenizer, progress)
         index = LexicalIndex.build([p.key for p in passages], tokens)

@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from assistant.answering.extractive import key_figures
 from assistant.contract import CalculationOut, Citation, Reply, Status
-from assistant.corpus.documents import Clause
+from assistant.corpus.documents import Clause, ClauseRef
 from assistant.corpus.library import Library
 from assistant.language.text import to_simplified
 from calculators import RuleBook, format_yuan
@@ -92,10 +92,8 @@ class ClauseIndex:
         it is first looked into."""
         location = to_simplified(location)
         if doc_id is None:
-            policies = self.library.policies
-        else:
-            policies = (self.library.policies_by_id[doc_id],) if doc_id in self.library.policies_by_id else ()
-        return next((clause for policy in policies if (clause := policy.clause_at(location))), None)
+            return self.library.first_clause_at(location)
+        return self.library.clause_at(ClauseRef(doc_id, location))
 
     def short_title(self, doc_id: str) -> str:
         policy = self.library.policies_by_id.get(doc_id)
